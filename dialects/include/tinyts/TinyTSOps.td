@@ -1,0 +1,223 @@
+//===- TinyTSOps.td - tinyts kernel operations -------------*- tablegen -*-===//
+//
+// Part of TinyTS-MLIR. Quantized int8 kernel ops (NHWC, batch first) in
+// destination style. Weights use TOSA's layouts: conv2d OHWI, depthwise
+// HWCM, fully_connected [out, in].
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TINYTS_OPS_TD
+#define TINYTS_OPS_TD
+
+include "tinyts/TinyTSDialect.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def TinyTS_I8Tensor : RankedTensorOf<[I8]>;
+def TinyTS_I32Tensor : RankedTensorOf<[I32]>;
+
+// Traits shared by every kernel op: destination style with a single `outs`
+// operand whose type is the result type.
+class TinyTS_KernelOp<string mnemonic, list<Trait> traits = []>
+    : TinyTS_Op<mnemonic, !listconcat(traits, [
+        Pure, AllTypesMatch<["init", "result"]>,
+        DestinationStyleOpInterface])> {
+  let hasVerifier = 1;
+  code extraDPSDecl = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+  let extraClassDeclaration = extraDPSDecl;
+}
+
+//===----------------------------------------------------------------------===//
+// Convolutions
+//===----------------------------------------------------------------------===//
+
+class TinyTS_ConvLikeOp<string mnemonic> : TinyTS_KernelOp<mnemonic> {
+  let arguments = (ins
+    TinyTS_I8Tensor:$input,
+    TinyTS_I8Tensor:$weights,
+    TinyTS_I32Tensor:$bias,
+    TinyTS_I8Tensor:$init,
+    DenseI64ArrayAttr:$stride,
+    DenseI64ArrayAttr:$pad,
+    DenseI64ArrayAttr:$dilation,
+    I32Attr:$input_zp,
+    I32Attr:$output_zp,
+    DenseI32ArrayAttr:$multiplier,
+    DenseI32ArrayAttr:$shift,
+    I32Attr:$clamp_min,
+    I32Attr:$clamp_max
+  );
+  let results = (outs TinyTS_I8Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weights `,` $bias `outs` `(` $init `)`
+    `stride` $stride `pad` $pad `dilation` $dilation
+    `zp` `(` $input_zp `,` $output_zp `)`
+    `requant` `(` $multiplier `,` $shift `)`
+    `clamp` `(` $clamp_min `,` $clamp_max `)`
+    attr-dict `:` type($input) `,` type($weights) `,` type($bias) `->` type($result)
+  }];
+}
+
+def TinyTS_Conv2DOp : TinyTS_ConvLikeOp<"conv2d"> {
+  let summary = "int8 2-D convolution with per-channel requantization";
+  let description = [{
+    `out[n, y, x, o] = clamp(zp_out + requant_o(bias[o] + sum_{ky,kx,i}
+    (in[n, y*sy + ky*dy - pad_top, x*sx + kx*dx - pad_left, i] - zp_in) *
+    w[o, ky, kx, i]))`, where rows and columns outside the input read as
+    `zp_in` (they contribute zero), and `requant_o` is TFLite's
+    MultiplyByQuantizedMultiplier with `multiplier[o]`, `shift[o]` (one entry
+    for per-tensor quantization). `pad` is `[top, bottom, left, right]`,
+    `stride` and `dilation` are `[y, x]`. Weights are OHWI.
+
+    Example:
+
+    ```mlir
+    %r = tinyts.conv2d %in, %w, %b outs(%init)
+           stride [2, 2] pad [0, 1, 0, 1] dilation [1, 1]
+           zp(-128, -128) requant([1518291584], [-8]) clamp(-128, 127)
+           : tensor<1x96x96x3xi8>, tensor<8x3x3x3xi8>, tensor<8xi32>
+           -> tensor<1x48x48x8xi8>
+    ```
+  }];
+}
+
+def TinyTS_DepthwiseConv2DOp : TinyTS_ConvLikeOp<"depthwise_conv2d"> {
+  let summary = "int8 depthwise 2-D convolution with per-channel requantization";
+  let description = [{
+    Like `tinyts.conv2d` but each input channel `c` is convolved with its own
+    `M` filters (depth multiplier): weights are `[KH, KW, C, M]` and output
+    channel `c * M + m` uses `w[:, :, c, m]`. `multiplier`/`shift` have one
+    entry per output channel (or one for per-tensor quantization).
+
+    ```mlir
+    %r = tinyts.depthwise_conv2d %in, %w, %b outs(%init)
+           stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1]
+           zp(-128, -128) requant([1518291584], [-8]) clamp(-128, 127)
+           : tensor<1x48x48x8xi8>, tensor<3x3x8x1xi8>, tensor<8xi32>
+           -> tensor<1x48x48x8xi8>
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Fully connected
+//===----------------------------------------------------------------------===//
+
+def TinyTS_FullyConnectedOp : TinyTS_KernelOp<"fully_connected"> {
+  let summary = "int8 fully connected layer with requantization";
+  let description = [{
+    `out[n, o] = clamp(zp_out + requant_o(bias[o] + sum_i (in[n, i] - zp_in) *
+    w[o, i]))`. Weights are `[OUT, IN]` as in TFLite.
+
+    ```mlir
+    %r = tinyts.fully_connected %in, %w, %b outs(%init)
+           zp(-128, 12) requant([1518291584], [-8]) clamp(-128, 127)
+           : tensor<1x256xi8>, tensor<10x256xi8>, tensor<10xi32> -> tensor<1x10xi8>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_I8Tensor:$input,
+    TinyTS_I8Tensor:$weights,
+    TinyTS_I32Tensor:$bias,
+    TinyTS_I8Tensor:$init,
+    I32Attr:$input_zp,
+    I32Attr:$output_zp,
+    DenseI32ArrayAttr:$multiplier,
+    DenseI32ArrayAttr:$shift,
+    I32Attr:$clamp_min,
+    I32Attr:$clamp_max
+  );
+  let results = (outs TinyTS_I8Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weights `,` $bias `outs` `(` $init `)`
+    `zp` `(` $input_zp `,` $output_zp `)`
+    `requant` `(` $multiplier `,` $shift `)`
+    `clamp` `(` $clamp_min `,` $clamp_max `)`
+    attr-dict `:` type($input) `,` type($weights) `,` type($bias) `->` type($result)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise add
+//===----------------------------------------------------------------------===//
+
+def TinyTS_AddOp : TinyTS_KernelOp<"add", [AllTypesMatch<["lhs", "rhs", "result"]>]> {
+  let summary = "int8 elementwise addition with TFLite's rescaling";
+  let description = [{
+    TFLite's int8 ADD: each input is offset by its zero point, shifted left
+    by `left_shift`, and scaled by its own multiplier/shift to a common
+    scale; the sum is requantized by the output multiplier/shift, offset by
+    the output zero point and clamped:
+
+    `a = rq((lhs - lhs_zp) << left_shift, lhs_mult, lhs_shift)`,
+    `b = rq((rhs - rhs_zp) << left_shift, rhs_mult, rhs_shift)`,
+    `out = clamp(rq(a + b, out_mult, out_shift) + out_zp)`.
+
+    Operands and result have the same shape.
+
+    ```mlir
+    %r = tinyts.add %a, %b outs(%init) left_shift 20
+           lhs(-3, 1073741824, -1) rhs(5, 1518291584, -2) out(-128, 1283262371, -17)
+           clamp(-128, 127) : tensor<1x8x8x16xi8>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_I8Tensor:$lhs,
+    TinyTS_I8Tensor:$rhs,
+    TinyTS_I8Tensor:$init,
+    I32Attr:$left_shift,
+    I32Attr:$lhs_zp, I32Attr:$lhs_multiplier, I32Attr:$lhs_shift,
+    I32Attr:$rhs_zp, I32Attr:$rhs_multiplier, I32Attr:$rhs_shift,
+    I32Attr:$output_zp, I32Attr:$output_multiplier, I32Attr:$output_shift,
+    I32Attr:$clamp_min,
+    I32Attr:$clamp_max
+  );
+  let results = (outs TinyTS_I8Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `outs` `(` $init `)` `left_shift` $left_shift
+    `lhs` `(` $lhs_zp `,` $lhs_multiplier `,` $lhs_shift `)`
+    `rhs` `(` $rhs_zp `,` $rhs_multiplier `,` $rhs_shift `)`
+    `out` `(` $output_zp `,` $output_multiplier `,` $output_shift `)`
+    `clamp` `(` $clamp_min `,` $clamp_max `)`
+    attr-dict `:` type($result)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Average pooling
+//===----------------------------------------------------------------------===//
+
+def TinyTS_AvgPool2DOp : TinyTS_KernelOp<"avg_pool2d"> {
+  let summary = "int8 average pooling with TFLite's rounding";
+  let description = [{
+    TFLite's int8 AVERAGE_POOL_2D: the average over the window's elements
+    that lie inside the input (padding is not counted), rounded half away
+    from zero, then clamped. Input and output share scale and zero point.
+    `kernel` and `stride` are `[y, x]`, `pad` is `[top, bottom, left, right]`.
+
+    ```mlir
+    %r = tinyts.avg_pool2d %in outs(%init) kernel [3, 3] stride [3, 3]
+           pad [0, 0, 0, 0] clamp(-128, 127)
+           : tensor<1x3x3x256xi8> -> tensor<1x1x1x256xi8>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_I8Tensor:$input,
+    TinyTS_I8Tensor:$init,
+    DenseI64ArrayAttr:$kernel,
+    DenseI64ArrayAttr:$stride,
+    DenseI64ArrayAttr:$pad,
+    I32Attr:$clamp_min,
+    I32Attr:$clamp_max
+  );
+  let results = (outs TinyTS_I8Tensor:$result);
+  let assemblyFormat = [{
+    $input `outs` `(` $init `)` `kernel` $kernel `stride` $stride `pad` $pad
+    `clamp` `(` $clamp_min `,` $clamp_max `)`
+    attr-dict `:` type($input) `->` type($result)
+  }];
+}
+
+#endif // TINYTS_OPS_TD

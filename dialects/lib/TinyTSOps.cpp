@@ -1,0 +1,317 @@
+//===- TinyTSOps.cpp - tinyts operation verifiers ---------------*- C++ -*-===//
+//
+// Part of TinyTS-MLIR. Verifiers for the tinyts kernel ops: every message
+// names the offending operand or attribute and the value that would be valid.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyts/TinyTSOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::tinyts;
+
+namespace {
+
+// Formats an int64 list as "[a, b, c]" for diagnostics.
+std::string formatList(ArrayRef<int64_t> values) {
+  std::string s = "[";
+  llvm::raw_string_ostream os(s);
+  llvm::interleaveComma(values, os);
+  os << "]";
+  return s;
+}
+
+LogicalResult checkRank(Operation *op, Value v, int64_t rank, StringRef name,
+                        StringRef layout) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getRank() != rank)
+    return op->emitOpError() << "expects " << name << " of rank " << rank
+                             << " (" << layout << ") but got " << type;
+  if (!type.hasStaticShape())
+    return op->emitOpError() << "expects " << name
+                             << " with a static shape but got " << type;
+  return success();
+}
+
+LogicalResult checkArray(Operation *op, StringRef name, ArrayRef<int64_t> v,
+                         size_t size, int64_t minValue, StringRef meaning) {
+  if (v.size() != size)
+    return op->emitOpError() << "expects '" << name << "' to have " << size
+                             << " values (" << meaning << ") but got "
+                             << v.size();
+  for (int64_t x : v)
+    if (x < minValue)
+      return op->emitOpError() << "expects every '" << name << "' value to be >= "
+                               << minValue << " but got " << formatList(v);
+  return success();
+}
+
+LogicalResult checkInt8Value(Operation *op, StringRef name, int32_t value) {
+  if (value < -128 || value > 127)
+    return op->emitOpError() << "expects '" << name
+                             << "' in the int8 range [-128, 127] but got "
+                             << value;
+  return success();
+}
+
+LogicalResult checkClamp(Operation *op, int32_t lo, int32_t hi) {
+  if (failed(checkInt8Value(op, "clamp_min", lo)) ||
+      failed(checkInt8Value(op, "clamp_max", hi)))
+    return failure();
+  if (lo > hi)
+    return op->emitOpError() << "expects clamp_min <= clamp_max but got ("
+                             << lo << ", " << hi << ")";
+  return success();
+}
+
+LogicalResult checkShift(Operation *op, StringRef name, int32_t shift) {
+  if (shift < -31 || shift > 31)
+    return op->emitOpError() << "expects '" << name
+                             << "' in [-31, 31] but got " << shift;
+  return success();
+}
+
+LogicalResult checkMultiplier(Operation *op, StringRef name, int32_t m) {
+  if (m < 0)
+    return op->emitOpError() << "expects '" << name
+                             << "' to be a non-negative Q31 multiplier but got "
+                             << m;
+  return success();
+}
+
+// Per-channel (or per-tensor) requantization parameters.
+LogicalResult checkRequant(Operation *op, ArrayRef<int32_t> multiplier,
+                           ArrayRef<int32_t> shift, int64_t channels) {
+  if (multiplier.size() != shift.size())
+    return op->emitOpError() << "expects 'multiplier' and 'shift' of the same "
+                                "length but got "
+                             << multiplier.size() << " and " << shift.size();
+  if (multiplier.size() != 1 && (int64_t)multiplier.size() != channels)
+    return op->emitOpError()
+           << "expects 1 (per-tensor) or " << channels
+           << " (one per output channel) requantization values but got "
+           << multiplier.size();
+  for (auto [m, s] : llvm::zip(multiplier, shift))
+    if (failed(checkMultiplier(op, "multiplier", m)) ||
+        failed(checkShift(op, "shift", s)))
+      return failure();
+  return success();
+}
+
+LogicalResult checkZeroPoints(Operation *op, int32_t in, int32_t out) {
+  if (failed(checkInt8Value(op, "input_zp", in)) ||
+      failed(checkInt8Value(op, "output_zp", out)))
+    return failure();
+  return success();
+}
+
+// Output extent of a windowed op along one axis (TFLite/TOSA floor rule).
+int64_t windowedExtent(int64_t in, int64_t k, int64_t stride, int64_t dilation,
+                       int64_t padLo, int64_t padHi) {
+  int64_t effective = dilation * (k - 1) + 1;
+  int64_t span = in + padLo + padHi - effective;
+  if (span < 0)
+    return 0;
+  return span / stride + 1;
+}
+
+LogicalResult checkSpatial(Operation *op, RankedTensorType in,
+                           RankedTensorType out, int64_t kh, int64_t kw,
+                           ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation,
+                           ArrayRef<int64_t> pad) {
+  if (in.getDimSize(0) != out.getDimSize(0))
+    return op->emitOpError() << "expects the same batch in input and result but got "
+                             << in.getDimSize(0) << " and " << out.getDimSize(0);
+  static const char *axisNames[2] = {"height", "width"};
+  int64_t k[2] = {kh, kw};
+  for (int axis = 0; axis < 2; ++axis) {
+    int64_t expect =
+        windowedExtent(in.getDimSize(1 + axis), k[axis], stride[axis],
+                       dilation[axis], pad[2 * axis], pad[2 * axis + 1]);
+    if (expect < 1)
+      return op->emitOpError()
+             << "has an empty output " << axisNames[axis] << ": the window ("
+             << k[axis] << " with dilation " << dilation[axis]
+             << ") is larger than the padded input " << axisNames[axis] << " ("
+             << in.getDimSize(1 + axis) << " + pad "
+             << formatList(pad.slice(2 * axis, 2)) << ")";
+    if (out.getDimSize(1 + axis) != expect)
+      return op->emitOpError()
+             << "result " << axisNames[axis] << " is " << out.getDimSize(1 + axis)
+             << " but input " << axisNames[axis] << " "
+             << in.getDimSize(1 + axis) << ", window " << k[axis]
+             << ", stride " << stride[axis] << ", dilation " << dilation[axis]
+             << " and pad " << formatList(pad.slice(2 * axis, 2)) << " give "
+             << expect;
+  }
+  return success();
+}
+
+// Checks shared by conv2d and depthwise_conv2d once the kernel extent and the
+// number of output channels are known.
+template <typename ConvOp>
+LogicalResult verifyConvCommon(ConvOp op, int64_t kh, int64_t kw,
+                               int64_t outChannels) {
+  Operation *o = op.getOperation();
+  auto in = op.getInput().getType();
+  auto out = op.getResult().getType();
+  if (failed(checkArray(o, "stride", op.getStride(), 2, 1, "[y, x]")) ||
+      failed(checkArray(o, "dilation", op.getDilation(), 2, 1, "[y, x]")) ||
+      failed(checkArray(o, "pad", op.getPad(), 4, 0,
+                        "[top, bottom, left, right]")))
+    return failure();
+  if (failed(checkSpatial(o, in, out, kh, kw, op.getStride(), op.getDilation(),
+                          op.getPad())))
+    return failure();
+  if (out.getDimSize(3) != outChannels)
+    return op.emitOpError() << "result has " << out.getDimSize(3)
+                            << " channels but the weights produce "
+                            << outChannels;
+  auto bias = op.getBias().getType();
+  if (bias.getRank() != 1 || bias.getDimSize(0) != outChannels)
+    return op.emitOpError() << "expects bias of shape [" << outChannels
+                            << "] (one per output channel) but got " << bias;
+  if (failed(checkZeroPoints(o, op.getInputZp(), op.getOutputZp())) ||
+      failed(checkClamp(o, op.getClampMin(), op.getClampMax())))
+    return failure();
+  return checkRequant(o, op.getMultiplier(), op.getShift(), outChannels);
+}
+
+} // namespace
+
+#define GET_OP_CLASSES
+#include "tinyts/TinyTSOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Conv2DOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::verify() {
+  Operation *o = getOperation();
+  if (failed(checkRank(o, getInput(), 4, "input", "NHWC")) ||
+      failed(checkRank(o, getWeights(), 4, "weights", "OHWI")) ||
+      failed(checkRank(o, getResult(), 4, "result", "NHWC")))
+    return failure();
+  auto in = getInput().getType();
+  auto w = getWeights().getType();
+  if (w.getDimSize(3) != in.getDimSize(3))
+    return emitOpError() << "weights have " << w.getDimSize(3)
+                         << " input channels (OHWI dim 3) but the input has "
+                         << in.getDimSize(3);
+  return verifyConvCommon(*this, w.getDimSize(1), w.getDimSize(2),
+                          w.getDimSize(0));
+}
+
+//===----------------------------------------------------------------------===//
+// DepthwiseConv2DOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DepthwiseConv2DOp::verify() {
+  Operation *o = getOperation();
+  if (failed(checkRank(o, getInput(), 4, "input", "NHWC")) ||
+      failed(checkRank(o, getWeights(), 4, "weights", "HWCM")) ||
+      failed(checkRank(o, getResult(), 4, "result", "NHWC")))
+    return failure();
+  auto in = getInput().getType();
+  auto w = getWeights().getType();
+  if (w.getDimSize(2) != in.getDimSize(3))
+    return emitOpError() << "weights have " << w.getDimSize(2)
+                         << " channels (HWCM dim 2) but the input has "
+                         << in.getDimSize(3);
+  return verifyConvCommon(*this, w.getDimSize(0), w.getDimSize(1),
+                          w.getDimSize(2) * w.getDimSize(3));
+}
+
+//===----------------------------------------------------------------------===//
+// FullyConnectedOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult FullyConnectedOp::verify() {
+  Operation *o = getOperation();
+  if (failed(checkRank(o, getInput(), 2, "input", "[batch, in]")) ||
+      failed(checkRank(o, getWeights(), 2, "weights", "[out, in]")) ||
+      failed(checkRank(o, getResult(), 2, "result", "[batch, out]")))
+    return failure();
+  auto in = getInput().getType();
+  auto w = getWeights().getType();
+  auto out = getResult().getType();
+  if (w.getDimSize(1) != in.getDimSize(1))
+    return emitOpError() << "weights take " << w.getDimSize(1)
+                         << " inputs but the input has " << in.getDimSize(1)
+                         << " features";
+  if (out.getDimSize(0) != in.getDimSize(0))
+    return emitOpError() << "expects the same batch in input and result but got "
+                         << in.getDimSize(0) << " and " << out.getDimSize(0);
+  if (out.getDimSize(1) != w.getDimSize(0))
+    return emitOpError() << "result has " << out.getDimSize(1)
+                         << " features but the weights produce "
+                         << w.getDimSize(0);
+  auto bias = getBias().getType();
+  if (bias.getRank() != 1 || bias.getDimSize(0) != w.getDimSize(0))
+    return emitOpError() << "expects bias of shape [" << w.getDimSize(0)
+                         << "] (one per output feature) but got " << bias;
+  if (failed(checkZeroPoints(o, getInputZp(), getOutputZp())) ||
+      failed(checkClamp(o, getClampMin(), getClampMax())))
+    return failure();
+  return checkRequant(o, getMultiplier(), getShift(), w.getDimSize(0));
+}
+
+//===----------------------------------------------------------------------===//
+// AddOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AddOp::verify() {
+  Operation *o = getOperation();
+  auto out = getResult().getType();
+  for (auto [v, name] : {std::pair<Value, StringRef>{getLhs(), "lhs"},
+                         std::pair<Value, StringRef>{getRhs(), "rhs"}})
+    if (v.getType() != out)
+      return emitOpError() << "expects " << name << " of the result type "
+                           << out << " but got " << v.getType();
+  if (!out.hasStaticShape())
+    return emitOpError() << "expects a static shape but got " << out;
+  if (getLeftShift() < 0 || getLeftShift() > 30)
+    return emitOpError() << "expects 'left_shift' in [0, 30] (TFLite uses 20 "
+                            "for int8) but got "
+                         << getLeftShift();
+  if (failed(checkInt8Value(o, "lhs_zp", getLhsZp())) ||
+      failed(checkInt8Value(o, "rhs_zp", getRhsZp())) ||
+      failed(checkInt8Value(o, "output_zp", getOutputZp())) ||
+      failed(checkMultiplier(o, "lhs_multiplier", getLhsMultiplier())) ||
+      failed(checkMultiplier(o, "rhs_multiplier", getRhsMultiplier())) ||
+      failed(checkMultiplier(o, "output_multiplier", getOutputMultiplier())) ||
+      failed(checkShift(o, "lhs_shift", getLhsShift())) ||
+      failed(checkShift(o, "rhs_shift", getRhsShift())) ||
+      failed(checkShift(o, "output_shift", getOutputShift())))
+    return failure();
+  return checkClamp(o, getClampMin(), getClampMax());
+}
+
+//===----------------------------------------------------------------------===//
+// AvgPool2DOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AvgPool2DOp::verify() {
+  Operation *o = getOperation();
+  if (failed(checkRank(o, getInput(), 4, "input", "NHWC")) ||
+      failed(checkRank(o, getResult(), 4, "result", "NHWC")))
+    return failure();
+  if (failed(checkArray(o, "kernel", getKernel(), 2, 1, "[y, x]")) ||
+      failed(checkArray(o, "stride", getStride(), 2, 1, "[y, x]")) ||
+      failed(checkArray(o, "pad", getPad(), 4, 0, "[top, bottom, left, right]")))
+    return failure();
+  auto in = getInput().getType();
+  auto out = getResult().getType();
+  SmallVector<int64_t> dilation = {1, 1};
+  if (failed(checkSpatial(o, in, out, getKernel()[0], getKernel()[1],
+                          getStride(), dilation, getPad())))
+    return failure();
+  if (in.getDimSize(3) != out.getDimSize(3))
+    return emitOpError() << "expects as many result channels as input channels ("
+                         << in.getDimSize(3) << ") but got " << out.getDimSize(3);
+  return checkClamp(o, getClampMin(), getClampMax());
+}

@@ -1,0 +1,72 @@
+//===- Passes.td - tinyts pass definitions -----------------*- tablegen -*-===//
+//
+// Part of TinyTS-MLIR. Every pass of the compiler, with its summary, a
+// description and an IR example.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TINYTS_PASSES_TD
+#define TINYTS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TinyTSRaiseKernels : Pass<"tinyts-raise-kernels"> {
+  let summary = "Raise int8 TOSA patterns (conv, depthwise, fully connected, add) "
+                "to tinyts kernel ops";
+  let description = [{
+    Recognises the TOSA encodings of TFLite's int8 kernels and replaces each
+    with one tinyts kernel op carrying its quantization explicitly:
+
+    * `tosa.conv2d` → `tosa.rescale` (→ `tosa.clamp`) becomes `tinyts.conv2d`;
+    * `tosa.depthwise_conv2d` → `tosa.rescale` (→ `tosa.clamp`) becomes
+      `tinyts.depthwise_conv2d`;
+    * a fully connected layer, which TOSA expresses as `tosa.reshape` of a
+      `[N, IN]` input to `[N, 1, 1, IN]`, a 1x1 `tosa.conv2d`, `tosa.rescale`
+      (→ `tosa.clamp`) and `tosa.reshape` back to `[N, OUT]` (in any order
+      after the convolution), becomes `tinyts.fully_connected`;
+    * TFLite's int8 ADD, which TOSA expresses exactly as, per input, a rescale
+      i8→i32 by `2^left_shift` then a double-rounding rescale i32→i32, then
+      `tosa.add`, `tosa.rescale` i32→i8 (→ `tosa.clamp`), becomes `tinyts.add`.
+
+    Only exact matches are raised: int8 activations, int8 weights with zero
+    point 0, i32 accumulation, double rounding (`DOUBLE_ROUND`, `scale32`),
+    constant quantization parameters and single-use intermediates. The TOSA
+    shift `s` becomes TFLite's exponent `31 - s`. Anything else is left
+    untouched for the generic lowering path.
+
+    Example:
+
+    ```mlir
+    %acc = tosa.conv2d %x, %w, %b, %xzp, %wzp {acc_type = i32,
+             dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>,
+             stride = array<i64: 1, 1>} : (...) -> tensor<1x8x8x4xi32>
+    %q = tosa.rescale %acc, %mult, %shift, %zero, %yzp {scale32 = true,
+             rounding_mode = DOUBLE_ROUND, per_channel = true,
+             input_unsigned = false, output_unsigned = false}
+             : (...) -> tensor<1x8x8x4xi8>
+    %y = tosa.clamp %q {min_val = -128 : i8, max_val = 127 : i8} : (...) -> ...
+    ```
+
+    becomes
+
+    ```mlir
+    %init = tensor.empty() : tensor<1x8x8x4xi8>
+    %y = tinyts.conv2d %x, %w, %b outs(%init) stride [1, 1] pad [1, 1, 1, 1]
+           dilation [1, 1] zp(-128, -128) requant([1073741824], [-9])
+           clamp(-128, 127) : tensor<1x8x8x3xi8>, tensor<4x3x3x3xi8>,
+           tensor<4xi32> -> tensor<1x8x8x4xi8>
+    ```
+  }];
+  let options = [
+    Option<"reportUnraised", "report-unraised", "bool", /*default=*/"false",
+           "Emit a remark on every int8 TOSA conv, depthwise conv or add that "
+           "stays on the generic path, saying why it was not raised">
+  ];
+  let dependentDialects = [
+    "::mlir::tinyts::TinyTSDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::tosa::TosaDialect"
+  ];
+}
+
+#endif // TINYTS_PASSES_TD

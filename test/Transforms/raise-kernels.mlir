@@ -1,0 +1,244 @@
+// RUN: tinyts-opt %s -split-input-file -tinyts-raise-kernels | FileCheck %s
+// RUN: tinyts-opt %s -split-input-file -tinyts-raise-kernels="report-unraised=true" -verify-diagnostics -o /dev/null
+
+// Positive and negative cases of tinyts-raise-kernels. The second RUN line
+// checks the remarks that explain why an op kept the generic path.
+
+// CHECK-LABEL: func.func @conv_rescale_clamp
+// CHECK-DAG:   %[[W:.*]] = "tosa.const"() <{values = dense<1> : tensor<4x3x3x3xi8>}>
+// CHECK-DAG:   %[[B:.*]] = "tosa.const"() <{values = dense<10> : tensor<4xi32>}>
+// CHECK:       %[[INIT:.*]] = tensor.empty() : tensor<1x8x8x4xi8>
+// CHECK:       %[[R:.*]] = tinyts.conv2d %arg0, %[[W]], %[[B]] outs(%[[INIT]]) stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1] zp(-128, -7) requant([1073741824, 1518291584, 1073741824, 2000000000], [-9, -10, 0, -31]) clamp(-128, 127)
+// CHECK-NOT:   tosa.conv2d
+// CHECK-NOT:   tosa.rescale
+// CHECK:       return %[[R]]
+func.func @conv_rescale_clamp(%arg0: tensor<1x8x8x3xi8>) -> tensor<1x8x8x4xi8> {
+  %w = "tosa.const"() {values = dense<1> : tensor<4x3x3x3xi8>} : () -> tensor<4x3x3x3xi8>
+  %b = "tosa.const"() {values = dense<10> : tensor<4xi32>} : () -> tensor<4xi32>
+  %izp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %wzp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.conv2d %arg0, %w, %b, %izp, %wzp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x8x8x3xi8>, tensor<4x3x3x3xi8>, tensor<4xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x8x8x4xi32>
+  %m = "tosa.const"() {values = dense<[1073741824, 1518291584, 1073741824, 2000000000]> : tensor<4xi32>} : () -> tensor<4xi32>
+  %s = "tosa.const"() {values = dense<[40, 41, 31, 62]> : tensor<4xi8>} : () -> tensor<4xi8>
+  %rizp = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %rozp = "tosa.const"() {values = dense<-7> : tensor<1xi8>} : () -> tensor<1xi8>
+  %1 = tosa.rescale %0, %m, %s, %rizp, %rozp {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = true, input_unsigned = false, output_unsigned = false} : (tensor<1x8x8x4xi32>, tensor<4xi32>, tensor<4xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x8x8x4xi8>
+  %2 = tosa.clamp %1 {min_val = -128 : i8, max_val = 127 : i8} : (tensor<1x8x8x4xi8>) -> tensor<1x8x8x4xi8>
+  return %2 : tensor<1x8x8x4xi8>
+}
+
+// -----
+
+// A strided conv with a fused RELU6-style clamp and no clamp op after it.
+// CHECK-LABEL: func.func @conv_strided_relu
+// CHECK: tinyts.conv2d %arg0, %{{.*}}, %{{.*}} outs(%{{.*}}) stride [2, 2] pad [0, 1, 0, 1] dilation [1, 1] zp(5, -128) requant([1073741824], [-9]) clamp(-128, 23)
+// CHECK-LABEL: func.func @conv_no_clamp
+// CHECK: tinyts.conv2d {{.*}} clamp(-128, 127)
+func.func @conv_strided_relu(%arg0: tensor<1x8x8x3xi8>) -> tensor<1x4x4x2xi8> {
+  %w = "tosa.const"() {values = dense<1> : tensor<2x3x3x3xi8>} : () -> tensor<2x3x3x3xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<2xi32>} : () -> tensor<2xi32>
+  %izp = "tosa.const"() {values = dense<5> : tensor<1xi8>} : () -> tensor<1xi8>
+  %wzp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.conv2d %arg0, %w, %b, %izp, %wzp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 1, 0, 1>, stride = array<i64: 2, 2>} : (tensor<1x8x8x3xi8>, tensor<2x3x3x3xi8>, tensor<2xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x2xi32>
+  %m = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<40> : tensor<1xi8>} : () -> tensor<1xi8>
+  %rizp = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %rozp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %1 = tosa.rescale %0, %m, %s, %rizp, %rozp {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x2xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4x4x2xi8>
+  %2 = tosa.clamp %1 {min_val = -128 : i8, max_val = 23 : i8} : (tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xi8>
+  return %2 : tensor<1x4x4x2xi8>
+}
+func.func @conv_no_clamp(%arg0: tensor<1x8x8x3xi8>) -> tensor<1x8x8x2xi8> {
+  %w = "tosa.const"() {values = dense<1> : tensor<2x1x1x3xi8>} : () -> tensor<2x1x1x3xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<2xi32>} : () -> tensor<2xi32>
+  %izp = "tosa.const"() {values = dense<5> : tensor<1xi8>} : () -> tensor<1xi8>
+  %wzp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.conv2d %arg0, %w, %b, %izp, %wzp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x8x8x3xi8>, tensor<2x1x1x3xi8>, tensor<2xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x8x8x2xi32>
+  %m = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<40> : tensor<1xi8>} : () -> tensor<1xi8>
+  %rizp = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %rozp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %1 = tosa.rescale %0, %m, %s, %rizp, %rozp {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x8x8x2xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x8x8x2xi8>
+  return %1 : tensor<1x8x8x2xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @depthwise
+// CHECK: tinyts.depthwise_conv2d %arg0, %{{.*}}, %{{.*}} outs(%{{.*}}) stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1] zp(-128, -128) requant([1073741824, 1073741824, 1073741824, 1073741824, 1073741824, 1073741824], [-9, -9, -9, -9, -9, -9]) clamp(-128, 127) : tensor<1x6x6x3xi8>, tensor<3x3x3x2xi8>, tensor<6xi32> -> tensor<1x6x6x6xi8>
+// CHECK-NOT: tosa.depthwise_conv2d
+func.func @depthwise(%arg0: tensor<1x6x6x3xi8>) -> tensor<1x6x6x6xi8> {
+  %w = "tosa.const"() {values = dense<2> : tensor<3x3x3x2xi8>} : () -> tensor<3x3x3x2xi8>
+  %b = "tosa.const"() {values = dense<1> : tensor<6xi32>} : () -> tensor<6xi32>
+  %izp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %wzp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.depthwise_conv2d %arg0, %w, %b, %izp, %wzp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x6x6x3xi8>, tensor<3x3x3x2xi8>, tensor<6xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x6x6x6xi32>
+  %m = "tosa.const"() {values = dense<1073741824> : tensor<6xi32>} : () -> tensor<6xi32>
+  %s = "tosa.const"() {values = dense<40> : tensor<6xi8>} : () -> tensor<6xi8>
+  %rizp = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %rozp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %1 = tosa.rescale %0, %m, %s, %rizp, %rozp {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = true, input_unsigned = false, output_unsigned = false} : (tensor<1x6x6x6xi32>, tensor<6xi32>, tensor<6xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x6x6x6xi8>
+  %2 = tosa.clamp %1 {min_val = -128 : i8, max_val = 127 : i8} : (tensor<1x6x6x6xi8>) -> tensor<1x6x6x6xi8>
+  return %2 : tensor<1x6x6x6xi8>
+}
+
+// -----
+
+// Fully connected: reshape [1, 16] -> [1, 1, 1, 16], 1x1 conv, rescale, clamp,
+// reshape back to [1, 10]. The weights are flattened to [10, 16].
+// CHECK-LABEL: func.func @fully_connected
+// CHECK-DAG: %[[W:.*]] = "tosa.const"() <{values = dense<3> : tensor<10x16xi8>}>
+// CHECK-DAG: %[[B:.*]] = "tosa.const"() <{values = dense<7> : tensor<10xi32>}>
+// CHECK: %[[R:.*]] = tinyts.fully_connected %arg0, %[[W]], %[[B]] outs(%{{.*}}) zp(-128, 12) requant([1518291584], [-8]) clamp(-128, 127) : tensor<1x16xi8>, tensor<10x16xi8>, tensor<10xi32> -> tensor<1x10xi8>
+// CHECK-NOT: tosa.conv2d
+// CHECK: return %[[R]]
+func.func @fully_connected(%arg0: tensor<1x16xi8>) -> tensor<1x10xi8> {
+  %shape4 = tosa.const_shape {values = dense<[1, 1, 1, 16]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %x = tosa.reshape %arg0, %shape4 : (tensor<1x16xi8>, !tosa.shape<4>) -> tensor<1x1x1x16xi8>
+  %w = "tosa.const"() {values = dense<3> : tensor<10x1x1x16xi8>} : () -> tensor<10x1x1x16xi8>
+  %b = "tosa.const"() {values = dense<7> : tensor<10xi32>} : () -> tensor<10xi32>
+  %izp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %wzp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.conv2d %x, %w, %b, %izp, %wzp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x1x1x16xi8>, tensor<10x1x1x16xi8>, tensor<10xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x1x1x10xi32>
+  %m = "tosa.const"() {values = dense<1518291584> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<39> : tensor<1xi8>} : () -> tensor<1xi8>
+  %rizp = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %rozp = "tosa.const"() {values = dense<12> : tensor<1xi8>} : () -> tensor<1xi8>
+  %1 = tosa.rescale %0, %m, %s, %rizp, %rozp {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x1x1x10xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x1x1x10xi8>
+  %2 = tosa.clamp %1 {min_val = -128 : i8, max_val = 127 : i8} : (tensor<1x1x1x10xi8>) -> tensor<1x1x1x10xi8>
+  %shape2 = tosa.const_shape {values = dense<[1, 10]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %3 = tosa.reshape %2, %shape2 : (tensor<1x1x1x10xi8>, !tosa.shape<2>) -> tensor<1x10xi8>
+  return %3 : tensor<1x10xi8>
+}
+
+// -----
+
+// TFLite's int8 ADD: per input, an exact x * 2^20 widening (multiplier 2^30,
+// shift 10) and a double-rounding rescale; then add, rescale to int8, clamp.
+// CHECK-LABEL: func.func @add
+// CHECK: %[[R:.*]] = tinyts.add %arg0, %arg1 outs(%{{.*}}) left_shift 20 lhs(-3, 1073741824, -1) rhs(5, 1518291584, -2) out(-128, 1283262371, -17) clamp(-128, 127) : tensor<1x4x4x8xi8>
+// CHECK-NOT: tosa.add
+// CHECK: return %[[R]]
+func.func @add(%arg0: tensor<1x4x4x8xi8>, %arg1: tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi8> {
+  %m30 = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s10 = "tosa.const"() {values = dense<10> : tensor<1xi8>} : () -> tensor<1xi8>
+  %zp32 = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %zpa = "tosa.const"() {values = dense<-3> : tensor<1xi8>} : () -> tensor<1xi8>
+  %zpb = "tosa.const"() {values = dense<5> : tensor<1xi8>} : () -> tensor<1xi8>
+  %a0 = tosa.rescale %arg0, %m30, %s10, %zpa, %zp32 {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %ma = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %sa = "tosa.const"() {values = dense<32> : tensor<1xi8>} : () -> tensor<1xi8>
+  %a1 = tosa.rescale %a0, %ma, %sa, %zp32, %zp32 {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %b0 = tosa.rescale %arg1, %m30, %s10, %zpb, %zp32 {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %mb = "tosa.const"() {values = dense<1518291584> : tensor<1xi32>} : () -> tensor<1xi32>
+  %sb = "tosa.const"() {values = dense<33> : tensor<1xi8>} : () -> tensor<1xi8>
+  %b1 = tosa.rescale %b0, %mb, %sb, %zp32, %zp32 {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %sum = tosa.add %a1, %b1 : (tensor<1x4x4x8xi32>, tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  %mo = "tosa.const"() {values = dense<1283262371> : tensor<1xi32>} : () -> tensor<1xi32>
+  %so = "tosa.const"() {values = dense<48> : tensor<1xi8>} : () -> tensor<1xi8>
+  %zpo = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %out = tosa.rescale %sum, %mo, %so, %zp32, %zpo {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4x4x8xi8>
+  %c = tosa.clamp %out {min_val = -128 : i8, max_val = 127 : i8} : (tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi8>
+  return %c : tensor<1x4x4x8xi8>
+}
+
+// -----
+
+// Negative: weights with a non-zero zero point are left to the generic path.
+// CHECK-LABEL: func.func @conv_weight_zp
+// CHECK: tosa.conv2d
+// CHECK: tosa.rescale
+// CHECK-NOT: tinyts.conv2d
+func.func @conv_weight_zp(%arg0: tensor<1x4x4x3xi8>) -> tensor<1x4x4x2xi8> {
+  %w = "tosa.const"() {values = dense<1> : tensor<2x1x1x3xi8>} : () -> tensor<2x1x1x3xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<2xi32>} : () -> tensor<2xi32>
+  %izp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %wzp = "tosa.const"() {values = dense<3> : tensor<1xi8>} : () -> tensor<1xi8>
+  // expected-remark @+1 {{conv2d not raised: needs int8 input and weights, an i32 accumulator and constant zero points with weight zero point 0}}
+  %0 = tosa.conv2d %arg0, %w, %b, %izp, %wzp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x3xi8>, tensor<2x1x1x3xi8>, tensor<2xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x2xi32>
+  %m = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<40> : tensor<1xi8>} : () -> tensor<1xi8>
+  %rizp = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %rozp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %1 = tosa.rescale %0, %m, %s, %rizp, %rozp {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x2xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4x4x2xi8>
+  return %1 : tensor<1x4x4x2xi8>
+}
+
+// -----
+
+// Negative: single rounding is not TFLite's requantization.
+// CHECK-LABEL: func.func @conv_single_round
+// CHECK: tosa.conv2d
+// CHECK-NOT: tinyts.conv2d
+func.func @conv_single_round(%arg0: tensor<1x4x4x3xi8>) -> tensor<1x4x4x2xi8> {
+  %w = "tosa.const"() {values = dense<1> : tensor<2x1x1x3xi8>} : () -> tensor<2x1x1x3xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<2xi32>} : () -> tensor<2xi32>
+  %izp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %wzp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  // expected-remark @+1 {{conv2d not raised: its i32 result is not requantized to int8 by a single-use double-rounding tosa.rescale with constant parameters}}
+  %0 = tosa.conv2d %arg0, %w, %b, %izp, %wzp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x3xi8>, tensor<2x1x1x3xi8>, tensor<2xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x2xi32>
+  %m = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<40> : tensor<1xi8>} : () -> tensor<1xi8>
+  %rizp = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %rozp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %1 = tosa.rescale %0, %m, %s, %rizp, %rozp {scale32 = true, rounding_mode = SINGLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x2xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4x4x2xi8>
+  return %1 : tensor<1x4x4x2xi8>
+}
+
+// -----
+
+// Negative: the accumulator has a second use, so the conv must stay.
+// CHECK-LABEL: func.func @conv_acc_reused
+// CHECK: tosa.conv2d
+// CHECK-NOT: tinyts.conv2d
+func.func @conv_acc_reused(%arg0: tensor<1x4x4x3xi8>) -> (tensor<1x4x4x2xi8>, tensor<1x4x4x2xi32>) {
+  %w = "tosa.const"() {values = dense<1> : tensor<2x1x1x3xi8>} : () -> tensor<2x1x1x3xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<2xi32>} : () -> tensor<2xi32>
+  %izp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %wzp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  // expected-remark @+1 {{conv2d not raised: its i32 result is not requantized}}
+  %0 = tosa.conv2d %arg0, %w, %b, %izp, %wzp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x3xi8>, tensor<2x1x1x3xi8>, tensor<2xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x2xi32>
+  %m = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<40> : tensor<1xi8>} : () -> tensor<1xi8>
+  %rizp = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %rozp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %1 = tosa.rescale %0, %m, %s, %rizp, %rozp {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x2xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4x4x2xi8>
+  return %1, %0 : tensor<1x4x4x2xi8>, tensor<1x4x4x2xi32>
+}
+
+// -----
+
+// Negative: a float convolution is not an int8 kernel.
+// CHECK-LABEL: func.func @conv_float
+// CHECK: tosa.conv2d
+// CHECK-NOT: tinyts
+func.func @conv_float(%arg0: tensor<1x4x4x3xf32>) -> tensor<1x4x4x2xf32> {
+  %w = "tosa.const"() {values = dense<1.0> : tensor<2x1x1x3xf32>} : () -> tensor<2x1x1x3xf32>
+  %b = "tosa.const"() {values = dense<0.0> : tensor<2xf32>} : () -> tensor<2xf32>
+  %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  // expected-remark @+1 {{conv2d not raised: needs int8 input and weights}}
+  %0 = tosa.conv2d %arg0, %w, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x3xf32>, tensor<2x1x1x3xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32>
+  return %0 : tensor<1x4x4x2xf32>
+}
+
+// -----
+
+// Negative: an add whose inputs are widened in one inexact rescale is not
+// TFLite's ADD; it keeps the generic path.
+// CHECK-LABEL: func.func @add_fused_rescale
+// CHECK: tosa.add
+// CHECK-NOT: tinyts.add
+func.func @add_fused_rescale(%arg0: tensor<1x4x4x8xi8>, %arg1: tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi8> {
+  %m = "tosa.const"() {values = dense<1518291584> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<12> : tensor<1xi8>} : () -> tensor<1xi8>
+  %zp32 = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %zp8 = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %a = tosa.rescale %arg0, %m, %s, %zp8, %zp32 {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %b = tosa.rescale %arg1, %m, %s, %zp8, %zp32 {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  // expected-remark @+1 {{add not raised: its inputs are not int8 values rescaled exactly as TFLite's ADD}}
+  %sum = tosa.add %a, %b : (tensor<1x4x4x8xi32>, tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  %mo = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %so = "tosa.const"() {values = dense<40> : tensor<1xi8>} : () -> tensor<1xi8>
+  %out = tosa.rescale %sum, %mo, %so, %zp32, %zp8 {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4x4x8xi8>
+  return %out : tensor<1x4x4x8xi8>
+}

@@ -69,11 +69,13 @@ struct Requant {
   int64_t outputZp = 0;
 };
 
-/// Decodes a signed, 32-bit, double-rounding rescale with constant operands.
-std::optional<Requant> decodeRescale(tosa::RescaleOp op) {
-  if (!op.getScale32() ||
-      op.getRoundingMode() != tosa::RoundingMode::DOUBLE_ROUND ||
-      op.getInputUnsigned() || op.getOutputUnsigned())
+/// Decodes a signed, 32-bit rescale with constant operands. Unless
+/// `anyRounding`, it must use double rounding (TFLite's requantization).
+std::optional<Requant> decodeRescale(tosa::RescaleOp op,
+                                     bool anyRounding = false) {
+  if (!op.getScale32() || op.getInputUnsigned() || op.getOutputUnsigned())
+    return std::nullopt;
+  if (!anyRounding && op.getRoundingMode() != tosa::RoundingMode::DOUBLE_ROUND)
     return std::nullopt;
   auto mult = getConstInts(op.getMultiplier());
   auto shift = getConstInts(op.getShift());
@@ -292,7 +294,9 @@ std::optional<AddInput> matchAddInput(Value v) {
   auto widen = scale.getInput().getDefiningOp<tosa::RescaleOp>();
   if (!widen || widen.getPerChannel() || !hasElementWidth(widen.getInput(), 8))
     return std::nullopt;
-  auto widenRq = decodeRescale(widen);
+  // The widening multiplies by an exact power of two, so nothing is rounded
+  // and any rounding mode gives the same result.
+  auto widenRq = decodeRescale(widen, /*anyRounding=*/true);
   if (!widenRq || widenRq->outputZp != 0 || widenRq->multiplier.size() != 1)
     return std::nullopt;
   // The widening rescale must multiply by an exact power of two:

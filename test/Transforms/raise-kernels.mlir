@@ -144,6 +144,31 @@ func.func @add(%arg0: tensor<1x4x4x8xi8>, %arg1: tensor<1x4x4x8xi8>) -> tensor<1
 
 // -----
 
+// The same ADD with the widening written as x * 2^22 >> 2 in single rounding
+// (exact, as the importer emits it).
+// CHECK-LABEL: func.func @add_single_round_widening
+// CHECK: tinyts.add %arg0, %arg1 outs(%{{.*}}) left_shift 20 lhs(-3, 1073741824, -1) rhs(-3, 1073741824, -1) out(-128, 1283262371, -17) clamp(-128, 127) : tensor<1x4x4x8xi8>
+func.func @add_single_round_widening(%arg0: tensor<1x4x4x8xi8>, %arg1: tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi8> {
+  %m22 = "tosa.const"() {values = dense<4194304> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s2 = "tosa.const"() {values = dense<2> : tensor<1xi8>} : () -> tensor<1xi8>
+  %zp32 = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %zpa = "tosa.const"() {values = dense<-3> : tensor<1xi8>} : () -> tensor<1xi8>
+  %a0 = tosa.rescale %arg0, %m22, %s2, %zpa, %zp32 {scale32 = true, rounding_mode = SINGLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %b0 = tosa.rescale %arg1, %m22, %s2, %zpa, %zp32 {scale32 = true, rounding_mode = SINGLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %ma = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %sa = "tosa.const"() {values = dense<32> : tensor<1xi8>} : () -> tensor<1xi8>
+  %a1 = tosa.rescale %a0, %ma, %sa, %zp32, %zp32 {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %b1 = tosa.rescale %b0, %ma, %sa, %zp32, %zp32 {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %sum = tosa.add %a1, %b1 : (tensor<1x4x4x8xi32>, tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  %mo = "tosa.const"() {values = dense<1283262371> : tensor<1xi32>} : () -> tensor<1xi32>
+  %so = "tosa.const"() {values = dense<48> : tensor<1xi8>} : () -> tensor<1xi8>
+  %zpo = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %out = tosa.rescale %sum, %mo, %so, %zp32, %zpo {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4x4x8xi8>
+  return %out : tensor<1x4x4x8xi8>
+}
+
+// -----
+
 // Negative: weights with a non-zero zero point are left to the generic path.
 // CHECK-LABEL: func.func @conv_weight_zp
 // CHECK: tosa.conv2d

@@ -25,9 +25,11 @@ std::string formatList(ArrayRef<int64_t> values) {
   return s;
 }
 
+ShapedType shapedOf(Value v) { return cast<ShapedType>(v.getType()); }
+
 LogicalResult checkRank(Operation *op, Value v, int64_t rank, StringRef name,
                         StringRef layout) {
-  auto type = cast<RankedTensorType>(v.getType());
+  auto type = shapedOf(v);
   if (type.getRank() != rank)
     return op->emitOpError() << "expects " << name << " of rank " << rank
                              << " (" << layout << ") but got " << type;
@@ -119,8 +121,7 @@ int64_t windowedExtent(int64_t in, int64_t k, int64_t stride, int64_t dilation,
   return span / stride + 1;
 }
 
-LogicalResult checkSpatial(Operation *op, RankedTensorType in,
-                           RankedTensorType out, int64_t kh, int64_t kw,
+LogicalResult checkSpatial(Operation *op, ShapedType in, ShapedType out, int64_t kh, int64_t kw,
                            ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation,
                            ArrayRef<int64_t> pad) {
   if (in.getDimSize(0) != out.getDimSize(0))
@@ -157,8 +158,8 @@ template <typename ConvOp>
 LogicalResult verifyConvCommon(ConvOp op, int64_t kh, int64_t kw,
                                int64_t outChannels) {
   Operation *o = op.getOperation();
-  auto in = op.getInput().getType();
-  auto out = op.getResult().getType();
+  auto in = shapedOf(op.getInput());
+  auto out = shapedOf(op.getInit());
   if (failed(checkArray(o, "stride", op.getStride(), 2, 1, "[y, x]")) ||
       failed(checkArray(o, "dilation", op.getDilation(), 2, 1, "[y, x]")) ||
       failed(checkArray(o, "pad", op.getPad(), 4, 0,
@@ -171,7 +172,7 @@ LogicalResult verifyConvCommon(ConvOp op, int64_t kh, int64_t kw,
     return op.emitOpError() << "result has " << out.getDimSize(3)
                             << " channels but the weights produce "
                             << outChannels;
-  auto bias = op.getBias().getType();
+  auto bias = shapedOf(op.getBias());
   if (bias.getRank() != 1 || bias.getDimSize(0) != outChannels)
     return op.emitOpError() << "expects bias of shape [" << outChannels
                             << "] (one per output channel) but got " << bias;
@@ -179,6 +180,43 @@ LogicalResult verifyConvCommon(ConvOp op, int64_t kh, int64_t kw,
       failed(checkClamp(o, op.getClampMin(), op.getClampMax())))
     return failure();
   return checkRequant(o, op.getMultiplier(), op.getShift(), outChannels);
+}
+
+/// Destination style in one of two forms: all tensors with one result of the
+/// `outs` type, or all memrefs and no result.
+LogicalResult verifyDestination(Operation *op, Value init) {
+  bool tensorForm = isa<RankedTensorType>(init.getType());
+  for (Value v : op->getOperands())
+    if (isa<RankedTensorType>(v.getType()) != tensorForm)
+      return op->emitOpError()
+             << "expects all operands to be tensors or all to be memrefs, but "
+             << (tensorForm ? "`outs` is a tensor and an operand is " : "`outs` is a memref and an operand is ")
+             << v.getType();
+  if (tensorForm) {
+    if (op->getNumResults() != 1 || op->getResult(0).getType() != init.getType())
+      return op->emitOpError() << "expects one result of the `outs` type "
+                               << init.getType() << " in tensor form";
+  } else if (op->getNumResults() != 0) {
+    return op->emitOpError() << "expects no result when `outs` is a memref";
+  }
+  return success();
+}
+
+/// Memory effects: none on tensors; reads of every input buffer and a write
+/// of the `outs` buffer on memrefs.
+void kernelEffects(
+    Operation *op, Value init,
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    if (operand.get() == init)
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+    else
+      effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  }
 }
 
 } // namespace
@@ -192,12 +230,13 @@ LogicalResult verifyConvCommon(ConvOp op, int64_t kh, int64_t kw,
 
 LogicalResult Conv2DOp::verify() {
   Operation *o = getOperation();
-  if (failed(checkRank(o, getInput(), 4, "input", "NHWC")) ||
+  if (failed(verifyDestination(o, getInit())) ||
+      failed(checkRank(o, getInput(), 4, "input", "NHWC")) ||
       failed(checkRank(o, getWeights(), 4, "weights", "OHWI")) ||
-      failed(checkRank(o, getResult(), 4, "result", "NHWC")))
+      failed(checkRank(o, getInit(), 4, "result", "NHWC")))
     return failure();
-  auto in = getInput().getType();
-  auto w = getWeights().getType();
+  auto in = shapedOf(getInput());
+  auto w = shapedOf(getWeights());
   if (w.getDimSize(3) != in.getDimSize(3))
     return emitOpError() << "weights have " << w.getDimSize(3)
                          << " input channels (OHWI dim 3) but the input has "
@@ -212,12 +251,13 @@ LogicalResult Conv2DOp::verify() {
 
 LogicalResult DepthwiseConv2DOp::verify() {
   Operation *o = getOperation();
-  if (failed(checkRank(o, getInput(), 4, "input", "NHWC")) ||
+  if (failed(verifyDestination(o, getInit())) ||
+      failed(checkRank(o, getInput(), 4, "input", "NHWC")) ||
       failed(checkRank(o, getWeights(), 4, "weights", "HWCM")) ||
-      failed(checkRank(o, getResult(), 4, "result", "NHWC")))
+      failed(checkRank(o, getInit(), 4, "result", "NHWC")))
     return failure();
-  auto in = getInput().getType();
-  auto w = getWeights().getType();
+  auto in = shapedOf(getInput());
+  auto w = shapedOf(getWeights());
   if (w.getDimSize(2) != in.getDimSize(3))
     return emitOpError() << "weights have " << w.getDimSize(2)
                          << " channels (HWCM dim 2) but the input has "
@@ -232,13 +272,14 @@ LogicalResult DepthwiseConv2DOp::verify() {
 
 LogicalResult FullyConnectedOp::verify() {
   Operation *o = getOperation();
-  if (failed(checkRank(o, getInput(), 2, "input", "[batch, in]")) ||
+  if (failed(verifyDestination(o, getInit())) ||
+      failed(checkRank(o, getInput(), 2, "input", "[batch, in]")) ||
       failed(checkRank(o, getWeights(), 2, "weights", "[out, in]")) ||
-      failed(checkRank(o, getResult(), 2, "result", "[batch, out]")))
+      failed(checkRank(o, getInit(), 2, "result", "[batch, out]")))
     return failure();
-  auto in = getInput().getType();
-  auto w = getWeights().getType();
-  auto out = getResult().getType();
+  auto in = shapedOf(getInput());
+  auto w = shapedOf(getWeights());
+  auto out = shapedOf(getInit());
   if (w.getDimSize(1) != in.getDimSize(1))
     return emitOpError() << "weights take " << w.getDimSize(1)
                          << " inputs but the input has " << in.getDimSize(1)
@@ -250,7 +291,7 @@ LogicalResult FullyConnectedOp::verify() {
     return emitOpError() << "result has " << out.getDimSize(1)
                          << " features but the weights produce "
                          << w.getDimSize(0);
-  auto bias = getBias().getType();
+  auto bias = shapedOf(getBias());
   if (bias.getRank() != 1 || bias.getDimSize(0) != w.getDimSize(0))
     return emitOpError() << "expects bias of shape [" << w.getDimSize(0)
                          << "] (one per output feature) but got " << bias;
@@ -266,12 +307,15 @@ LogicalResult FullyConnectedOp::verify() {
 
 LogicalResult AddOp::verify() {
   Operation *o = getOperation();
-  auto out = getResult().getType();
+  if (failed(verifyDestination(o, getInit())))
+    return failure();
+  auto out = shapedOf(getInit());
   for (auto [v, name] : {std::pair<Value, StringRef>{getLhs(), "lhs"},
                          std::pair<Value, StringRef>{getRhs(), "rhs"}})
-    if (v.getType() != out)
-      return emitOpError() << "expects " << name << " of the result type "
-                           << out << " but got " << v.getType();
+    if (shapedOf(v).getShape() != out.getShape())
+      return emitOpError() << "expects " << name << " of the result shape "
+                           << formatList(out.getShape()) << " but got "
+                           << v.getType();
   if (!out.hasStaticShape())
     return emitOpError() << "expects a static shape but got " << out;
   if (getLeftShift() < 0 || getLeftShift() > 30)
@@ -297,15 +341,16 @@ LogicalResult AddOp::verify() {
 
 LogicalResult AvgPool2DOp::verify() {
   Operation *o = getOperation();
-  if (failed(checkRank(o, getInput(), 4, "input", "NHWC")) ||
-      failed(checkRank(o, getResult(), 4, "result", "NHWC")))
+  if (failed(verifyDestination(o, getInit())) ||
+      failed(checkRank(o, getInput(), 4, "input", "NHWC")) ||
+      failed(checkRank(o, getInit(), 4, "result", "NHWC")))
     return failure();
   if (failed(checkArray(o, "kernel", getKernel(), 2, 1, "[y, x]")) ||
       failed(checkArray(o, "stride", getStride(), 2, 1, "[y, x]")) ||
       failed(checkArray(o, "pad", getPad(), 4, 0, "[top, bottom, left, right]")))
     return failure();
-  auto in = getInput().getType();
-  auto out = getResult().getType();
+  auto in = shapedOf(getInput());
+  auto out = shapedOf(getInit());
   SmallVector<int64_t> dilation = {1, 1};
   if (failed(checkSpatial(o, in, out, getKernel()[0], getKernel()[1],
                           getStride(), dilation, getPad())))
@@ -315,3 +360,20 @@ LogicalResult AvgPool2DOp::verify() {
                          << in.getDimSize(3) << ") but got " << out.getDimSize(3);
   return checkClamp(o, getClampMin(), getClampMax());
 }
+
+//===----------------------------------------------------------------------===//
+// Memory effects (memref form)
+//===----------------------------------------------------------------------===//
+
+#define TINYTS_KERNEL_EFFECTS(OP)                                              \
+  void OP::getEffects(                                                         \
+      SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>      \
+          &effects) {                                                          \
+    kernelEffects(getOperation(), getInit(), effects);                         \
+  }
+TINYTS_KERNEL_EFFECTS(Conv2DOp)
+TINYTS_KERNEL_EFFECTS(DepthwiseConv2DOp)
+TINYTS_KERNEL_EFFECTS(FullyConnectedOp)
+TINYTS_KERNEL_EFFECTS(AddOp)
+TINYTS_KERNEL_EFFECTS(AvgPool2DOp)
+#undef TINYTS_KERNEL_EFFECTS

@@ -11,6 +11,7 @@
 #include "mlir/CAPI/Utils.h"
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Target/Cpp/CppEmitter.h"
+#include "tinyts/BufferizableOpInterfaceImpl.h"
 #include "tinyts/Passes.h"
 #include "tinyts/TinyTSDialect.h"
 
@@ -20,6 +21,7 @@ void tinytsRegisterDialects(MlirDialectRegistry registry) {
   mlir::DialectRegistry *r = unwrap(registry);
   r->insert<mlir::tinyts::TinyTSDialect, mlir::tensor::TensorDialect,
             mlir::tosa::TosaDialect, mlir::emitc::EmitCDialect>();
+  mlir::tinyts::registerBufferizableOpInterfaceExternalModels(*r);
 }
 
 void tinytsRegisterPasses(void) {

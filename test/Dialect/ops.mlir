@@ -4,10 +4,10 @@
 // Round trip of every tinyts kernel op, in custom and generic form.
 
 // CHECK-LABEL: func.func @conv2d
-// CHECK: tinyts.conv2d %{{.*}}, %{{.*}}, %{{.*}} outs(%{{.*}}) stride [2, 2] pad [0, 1, 0, 1] dilation [1, 1] zp(-128, -5) requant([1518291584, 1073741824], [-8, -9]) clamp(-128, 127) : tensor<1x10x10x3xi8>, tensor<2x3x3x3xi8>, tensor<2xi32> -> tensor<1x5x5x2xi8>
+// CHECK: tinyts.conv2d %{{.*}}, %{{.*}}, %{{.*}} outs(%{{.*}} : tensor<1x5x5x2xi8>) stride [2, 2] pad [0, 1, 0, 1] dilation [1, 1] zp(-128, -5) requant([1518291584, 1073741824], [-8, -9]) clamp(-128, 127) : tensor<1x10x10x3xi8>, tensor<2x3x3x3xi8>, tensor<2xi32> -> tensor<1x5x5x2xi8>
 func.func @conv2d(%in: tensor<1x10x10x3xi8>, %w: tensor<2x3x3x3xi8>, %b: tensor<2xi32>) -> tensor<1x5x5x2xi8> {
   %init = tensor.empty() : tensor<1x5x5x2xi8>
-  %0 = tinyts.conv2d %in, %w, %b outs(%init) stride [2, 2] pad [0, 1, 0, 1] dilation [1, 1]
+  %0 = tinyts.conv2d %in, %w, %b outs(%init : tensor<1x5x5x2xi8>) stride [2, 2] pad [0, 1, 0, 1] dilation [1, 1]
          zp(-128, -5) requant([1518291584, 1073741824], [-8, -9]) clamp(-128, 127)
          : tensor<1x10x10x3xi8>, tensor<2x3x3x3xi8>, tensor<2xi32> -> tensor<1x5x5x2xi8>
   return %0 : tensor<1x5x5x2xi8>
@@ -17,7 +17,7 @@ func.func @conv2d(%in: tensor<1x10x10x3xi8>, %w: tensor<2x3x3x3xi8>, %b: tensor<
 // CHECK: tinyts.conv2d {{.*}} stride [1, 1] pad [0, 0, 0, 0] dilation [2, 2] zp(0, 3) requant([1073741824], [0]) clamp(0, 127)
 func.func @conv2d_dilated_per_tensor(%in: tensor<1x8x8x4xi8>, %w: tensor<3x3x3x4xi8>, %b: tensor<3xi32>) -> tensor<1x4x4x3xi8> {
   %init = tensor.empty() : tensor<1x4x4x3xi8>
-  %0 = tinyts.conv2d %in, %w, %b outs(%init) stride [1, 1] pad [0, 0, 0, 0] dilation [2, 2]
+  %0 = tinyts.conv2d %in, %w, %b outs(%init : tensor<1x4x4x3xi8>) stride [1, 1] pad [0, 0, 0, 0] dilation [2, 2]
          zp(0, 3) requant([1073741824], [0]) clamp(0, 127)
          : tensor<1x8x8x4xi8>, tensor<3x3x3x4xi8>, tensor<3xi32> -> tensor<1x4x4x3xi8>
   return %0 : tensor<1x4x4x3xi8>
@@ -27,7 +27,7 @@ func.func @conv2d_dilated_per_tensor(%in: tensor<1x8x8x4xi8>, %w: tensor<3x3x3x4
 // CHECK: tinyts.depthwise_conv2d {{.*}} stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1] zp(-128, -128) requant([1518291584], [-8]) clamp(-128, 127) : tensor<1x6x6x4xi8>, tensor<3x3x4x2xi8>, tensor<8xi32> -> tensor<1x6x6x8xi8>
 func.func @depthwise(%in: tensor<1x6x6x4xi8>, %w: tensor<3x3x4x2xi8>, %b: tensor<8xi32>) -> tensor<1x6x6x8xi8> {
   %init = tensor.empty() : tensor<1x6x6x8xi8>
-  %0 = tinyts.depthwise_conv2d %in, %w, %b outs(%init) stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1]
+  %0 = tinyts.depthwise_conv2d %in, %w, %b outs(%init : tensor<1x6x6x8xi8>) stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1]
          zp(-128, -128) requant([1518291584], [-8]) clamp(-128, 127)
          : tensor<1x6x6x4xi8>, tensor<3x3x4x2xi8>, tensor<8xi32> -> tensor<1x6x6x8xi8>
   return %0 : tensor<1x6x6x8xi8>
@@ -37,27 +37,27 @@ func.func @depthwise(%in: tensor<1x6x6x4xi8>, %w: tensor<3x3x4x2xi8>, %b: tensor
 // CHECK: tinyts.fully_connected {{.*}} zp(-128, 12) requant([1518291584], [-8]) clamp(-128, 127) : tensor<1x16xi8>, tensor<10x16xi8>, tensor<10xi32> -> tensor<1x10xi8>
 func.func @fully_connected(%in: tensor<1x16xi8>, %w: tensor<10x16xi8>, %b: tensor<10xi32>) -> tensor<1x10xi8> {
   %init = tensor.empty() : tensor<1x10xi8>
-  %0 = tinyts.fully_connected %in, %w, %b outs(%init) zp(-128, 12)
+  %0 = tinyts.fully_connected %in, %w, %b outs(%init : tensor<1x10xi8>) zp(-128, 12)
          requant([1518291584], [-8]) clamp(-128, 127)
          : tensor<1x16xi8>, tensor<10x16xi8>, tensor<10xi32> -> tensor<1x10xi8>
   return %0 : tensor<1x10xi8>
 }
 
 // CHECK-LABEL: func.func @add
-// CHECK: tinyts.add %{{.*}}, %{{.*}} outs(%{{.*}}) left_shift 20 lhs(-3, 1073741824, -1) rhs(5, 1518291584, -2) out(-128, 1283262371, -17) clamp(-128, 127) : tensor<1x4x4x16xi8>
+// CHECK: tinyts.add %{{.*}}, %{{.*}} outs(%{{.*}} : tensor<1x4x4x16xi8>) left_shift 20 lhs(-3, 1073741824, -1) rhs(5, 1518291584, -2) out(-128, 1283262371, -17) clamp(-128, 127) : tensor<1x4x4x16xi8>, tensor<1x4x4x16xi8> -> tensor<1x4x4x16xi8>
 func.func @add(%a: tensor<1x4x4x16xi8>, %b: tensor<1x4x4x16xi8>) -> tensor<1x4x4x16xi8> {
   %init = tensor.empty() : tensor<1x4x4x16xi8>
-  %0 = tinyts.add %a, %b outs(%init) left_shift 20 lhs(-3, 1073741824, -1)
+  %0 = tinyts.add %a, %b outs(%init : tensor<1x4x4x16xi8>) left_shift 20 lhs(-3, 1073741824, -1)
          rhs(5, 1518291584, -2) out(-128, 1283262371, -17) clamp(-128, 127)
-         : tensor<1x4x4x16xi8>
+         : tensor<1x4x4x16xi8>, tensor<1x4x4x16xi8> -> tensor<1x4x4x16xi8>
   return %0 : tensor<1x4x4x16xi8>
 }
 
 // CHECK-LABEL: func.func @avg_pool2d
-// CHECK: tinyts.avg_pool2d %{{.*}} outs(%{{.*}}) kernel [3, 3] stride [3, 3] pad [0, 0, 0, 0] clamp(-128, 127) : tensor<1x3x3x32xi8> -> tensor<1x1x1x32xi8>
+// CHECK: tinyts.avg_pool2d %{{.*}} outs(%{{.*}} : tensor<1x1x1x32xi8>) kernel [3, 3] stride [3, 3] pad [0, 0, 0, 0] clamp(-128, 127) : tensor<1x3x3x32xi8> -> tensor<1x1x1x32xi8>
 func.func @avg_pool2d(%in: tensor<1x3x3x32xi8>) -> tensor<1x1x1x32xi8> {
   %init = tensor.empty() : tensor<1x1x1x32xi8>
-  %0 = tinyts.avg_pool2d %in outs(%init) kernel [3, 3] stride [3, 3] pad [0, 0, 0, 0]
+  %0 = tinyts.avg_pool2d %in outs(%init : tensor<1x1x1x32xi8>) kernel [3, 3] stride [3, 3] pad [0, 0, 0, 0]
          clamp(-128, 127) : tensor<1x3x3x32xi8> -> tensor<1x1x1x32xi8>
   return %0 : tensor<1x1x1x32xi8>
 }
@@ -66,7 +66,26 @@ func.func @avg_pool2d(%in: tensor<1x3x3x32xi8>) -> tensor<1x1x1x32xi8> {
 // CHECK: tinyts.avg_pool2d {{.*}} kernel [2, 2] stride [2, 2] pad [0, 1, 0, 1]
 func.func @avg_pool2d_same(%in: tensor<1x5x5x8xi8>) -> tensor<1x3x3x8xi8> {
   %init = tensor.empty() : tensor<1x3x3x8xi8>
-  %0 = tinyts.avg_pool2d %in outs(%init) kernel [2, 2] stride [2, 2] pad [0, 1, 0, 1]
+  %0 = tinyts.avg_pool2d %in outs(%init : tensor<1x3x3x8xi8>) kernel [2, 2] stride [2, 2] pad [0, 1, 0, 1]
          clamp(-128, 127) : tensor<1x5x5x8xi8> -> tensor<1x3x3x8xi8>
   return %0 : tensor<1x3x3x8xi8>
+}
+
+// The memref form (after bufferization): no result, the kernel writes `outs`.
+// CHECK-LABEL: func.func @conv2d_memref
+// CHECK: tinyts.conv2d %{{.*}}, %{{.*}}, %{{.*}} outs(%{{.*}} : memref<1x6x6x2xi8>) stride [1, 1] pad [0, 0, 0, 0] dilation [1, 1] zp(0, 0) requant([1073741824], [0]) clamp(-128, 127) : memref<1x8x8x3xi8>, memref<2x3x3x3xi8>, memref<2xi32>{{$}}
+func.func @conv2d_memref(%in: memref<1x8x8x3xi8>, %w: memref<2x3x3x3xi8>, %b: memref<2xi32>, %out: memref<1x6x6x2xi8>) {
+  tinyts.conv2d %in, %w, %b outs(%out : memref<1x6x6x2xi8>) stride [1, 1] pad [0, 0, 0, 0] dilation [1, 1]
+    zp(0, 0) requant([1073741824], [0]) clamp(-128, 127)
+    : memref<1x8x8x3xi8>, memref<2x3x3x3xi8>, memref<2xi32>
+  return
+}
+
+// CHECK-LABEL: func.func @add_memref
+// CHECK: tinyts.add %{{.*}}, %{{.*}} outs(%{{.*}} : memref<1x4x4x16xi8, strided<[256, 64, 16, 1], offset: 64>>)
+func.func @add_memref(%a: memref<1x4x4x16xi8>, %b: memref<1x4x4x16xi8>, %out: memref<1x4x4x16xi8, strided<[256, 64, 16, 1], offset: 64>>) {
+  tinyts.add %a, %b outs(%out : memref<1x4x4x16xi8, strided<[256, 64, 16, 1], offset: 64>>) left_shift 20
+    lhs(0, 1073741824, -1) rhs(0, 1073741824, -1) out(0, 1073741824, -1) clamp(-128, 127)
+    : memref<1x4x4x16xi8>, memref<1x4x4x16xi8>
+  return
 }

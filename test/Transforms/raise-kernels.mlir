@@ -8,7 +8,7 @@
 // CHECK-DAG:   %[[W:.*]] = "tosa.const"() <{values = dense<1> : tensor<4x3x3x3xi8>}>
 // CHECK-DAG:   %[[B:.*]] = "tosa.const"() <{values = dense<10> : tensor<4xi32>}>
 // CHECK:       %[[INIT:.*]] = tensor.empty() : tensor<1x8x8x4xi8>
-// CHECK:       %[[R:.*]] = tinyts.conv2d %arg0, %[[W]], %[[B]] outs(%[[INIT]]) stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1] zp(-128, -7) requant([1073741824, 1518291584, 1073741824, 2000000000], [-9, -10, 0, -31]) clamp(-128, 127)
+// CHECK:       %[[R:.*]] = tinyts.conv2d %arg0, %[[W]], %[[B]] outs(%[[INIT]] : {{.*}}) stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1] zp(-128, -7) requant([1073741824, 1518291584, 1073741824, 2000000000], [-9, -10, 0, -31]) clamp(-128, 127)
 // CHECK-NOT:   tosa.conv2d
 // CHECK-NOT:   tosa.rescale
 // CHECK:       return %[[R]]
@@ -31,7 +31,7 @@ func.func @conv_rescale_clamp(%arg0: tensor<1x8x8x3xi8>) -> tensor<1x8x8x4xi8> {
 
 // A strided conv with a fused RELU6-style clamp and no clamp op after it.
 // CHECK-LABEL: func.func @conv_strided_relu
-// CHECK: tinyts.conv2d %arg0, %{{.*}}, %{{.*}} outs(%{{.*}}) stride [2, 2] pad [0, 1, 0, 1] dilation [1, 1] zp(5, -128) requant([1073741824], [-9]) clamp(-128, 23)
+// CHECK: tinyts.conv2d %arg0, %{{.*}}, %{{.*}} outs(%{{.*}} : {{.*}}) stride [2, 2] pad [0, 1, 0, 1] dilation [1, 1] zp(5, -128) requant([1073741824], [-9]) clamp(-128, 23)
 // CHECK-LABEL: func.func @conv_no_clamp
 // CHECK: tinyts.conv2d {{.*}} clamp(-128, 127)
 func.func @conv_strided_relu(%arg0: tensor<1x8x8x3xi8>) -> tensor<1x4x4x2xi8> {
@@ -65,7 +65,7 @@ func.func @conv_no_clamp(%arg0: tensor<1x8x8x3xi8>) -> tensor<1x8x8x2xi8> {
 // -----
 
 // CHECK-LABEL: func.func @depthwise
-// CHECK: tinyts.depthwise_conv2d %arg0, %{{.*}}, %{{.*}} outs(%{{.*}}) stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1] zp(-128, -128) requant([1073741824, 1073741824, 1073741824, 1073741824, 1073741824, 1073741824], [-9, -9, -9, -9, -9, -9]) clamp(-128, 127) : tensor<1x6x6x3xi8>, tensor<3x3x3x2xi8>, tensor<6xi32> -> tensor<1x6x6x6xi8>
+// CHECK: tinyts.depthwise_conv2d %arg0, %{{.*}}, %{{.*}} outs(%{{.*}} : tensor<1x6x6x6xi8>) stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1] zp(-128, -128) requant([1073741824, 1073741824, 1073741824, 1073741824, 1073741824, 1073741824], [-9, -9, -9, -9, -9, -9]) clamp(-128, 127) : tensor<1x6x6x3xi8>, tensor<3x3x3x2xi8>, tensor<6xi32> -> tensor<1x6x6x6xi8>
 // CHECK-NOT: tosa.depthwise_conv2d
 func.func @depthwise(%arg0: tensor<1x6x6x3xi8>) -> tensor<1x6x6x6xi8> {
   %w = "tosa.const"() {values = dense<2> : tensor<3x3x3x2xi8>} : () -> tensor<3x3x3x2xi8>
@@ -89,7 +89,7 @@ func.func @depthwise(%arg0: tensor<1x6x6x3xi8>) -> tensor<1x6x6x6xi8> {
 // CHECK-LABEL: func.func @fully_connected
 // CHECK-DAG: %[[W:.*]] = "tosa.const"() <{values = dense<3> : tensor<10x16xi8>}>
 // CHECK-DAG: %[[B:.*]] = "tosa.const"() <{values = dense<7> : tensor<10xi32>}>
-// CHECK: %[[R:.*]] = tinyts.fully_connected %arg0, %[[W]], %[[B]] outs(%{{.*}}) zp(-128, 12) requant([1518291584], [-8]) clamp(-128, 127) : tensor<1x16xi8>, tensor<10x16xi8>, tensor<10xi32> -> tensor<1x10xi8>
+// CHECK: %[[R:.*]] = tinyts.fully_connected %arg0, %[[W]], %[[B]] outs(%{{.*}} : tensor<1x10xi8>) zp(-128, 12) requant([1518291584], [-8]) clamp(-128, 127) : tensor<1x16xi8>, tensor<10x16xi8>, tensor<10xi32> -> tensor<1x10xi8>
 // CHECK-NOT: tosa.conv2d
 // CHECK: return %[[R]]
 func.func @fully_connected(%arg0: tensor<1x16xi8>) -> tensor<1x10xi8> {
@@ -116,7 +116,7 @@ func.func @fully_connected(%arg0: tensor<1x16xi8>) -> tensor<1x10xi8> {
 // TFLite's int8 ADD: per input, an exact x * 2^20 widening (multiplier 2^30,
 // shift 10) and a double-rounding rescale; then add, rescale to int8, clamp.
 // CHECK-LABEL: func.func @add
-// CHECK: %[[R:.*]] = tinyts.add %arg0, %arg1 outs(%{{.*}}) left_shift 20 lhs(-3, 1073741824, -1) rhs(5, 1518291584, -2) out(-128, 1283262371, -17) clamp(-128, 127) : tensor<1x4x4x8xi8>
+// CHECK: %[[R:.*]] = tinyts.add %arg0, %arg1 outs(%{{.*}} : tensor<1x4x4x8xi8>) left_shift 20 lhs(-3, 1073741824, -1) rhs(5, 1518291584, -2) out(-128, 1283262371, -17) clamp(-128, 127) : tensor<1x4x4x8xi8>, tensor<1x4x4x8xi8> -> tensor<1x4x4x8xi8>
 // CHECK-NOT: tosa.add
 // CHECK: return %[[R]]
 func.func @add(%arg0: tensor<1x4x4x8xi8>, %arg1: tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi8> {
@@ -147,7 +147,7 @@ func.func @add(%arg0: tensor<1x4x4x8xi8>, %arg1: tensor<1x4x4x8xi8>) -> tensor<1
 // The same ADD with the widening written as x * 2^22 >> 2 in single rounding
 // (exact, as the importer emits it).
 // CHECK-LABEL: func.func @add_single_round_widening
-// CHECK: tinyts.add %arg0, %arg1 outs(%{{.*}}) left_shift 20 lhs(-3, 1073741824, -1) rhs(-3, 1073741824, -1) out(-128, 1283262371, -17) clamp(-128, 127) : tensor<1x4x4x8xi8>
+// CHECK: tinyts.add %arg0, %arg1 outs(%{{.*}} : tensor<1x4x4x8xi8>) left_shift 20 lhs(-3, 1073741824, -1) rhs(-3, 1073741824, -1) out(-128, 1283262371, -17) clamp(-128, 127) : tensor<1x4x4x8xi8>, tensor<1x4x4x8xi8> -> tensor<1x4x4x8xi8>
 func.func @add_single_round_widening(%arg0: tensor<1x4x4x8xi8>, %arg1: tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi8> {
   %m22 = "tosa.const"() {values = dense<4194304> : tensor<1xi32>} : () -> tensor<1xi32>
   %s2 = "tosa.const"() {values = dense<2> : tensor<1xi8>} : () -> tensor<1xi8>

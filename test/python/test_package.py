@@ -42,7 +42,7 @@ func.func @f(%arg0: tensor<1x8x8x3xi8>) -> tensor<1x8x8x4xi8> {
 AVG_POOL = """
 func.func @pool(%in: tensor<1x3x3x8xi8>) -> tensor<1x1x1x8xi8> {
   %init = tensor.empty() : tensor<1x1x1x8xi8>
-  %0 = tinyts.avg_pool2d %in outs(%init) kernel [3, 3] stride [3, 3] pad [0, 0, 0, 0]
+  %0 = tinyts.avg_pool2d %in outs(%init : tensor<1x1x1x8xi8>) kernel [3, 3] stride [3, 3] pad [0, 0, 0, 0]
          clamp(-128, 127) : tensor<1x3x3x8xi8> -> tensor<1x1x1x8xi8>
   return %0 : tensor<1x1x1x8xi8>
 }

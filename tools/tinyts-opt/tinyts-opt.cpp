@@ -11,6 +11,7 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
+#include "tinyts/BufferizableOpInterfaceImpl.h"
 #include "tinyts/Passes.h"
 #include "tinyts/TinyTSDialect.h"
 
@@ -22,6 +23,7 @@ int main(int argc, char **argv) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   registry.insert<mlir::tinyts::TinyTSDialect>();
+  mlir::tinyts::registerBufferizableOpInterfaceExternalModels(registry);
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "TinyTS-MLIR optimizer driver\n", registry));

@@ -13,14 +13,20 @@ include "tinyts/TinyTSDialect.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
+// Kernel ops work on tensors (before bufferization: the `outs` tensor is
+// tied to the one result) and on memrefs (after: no result, the kernel
+// writes into the `outs` buffer), like linalg's structured ops.
+def TinyTS_I8Shaped : AnyTypeOf<[RankedTensorOf<[I8]>, MemRefOf<[I8]>],
+                                "int8 tensor or memref">;
+def TinyTS_I32Shaped : AnyTypeOf<[RankedTensorOf<[I32]>, MemRefOf<[I32]>],
+                                 "int32 tensor or memref">;
 def TinyTS_I8Tensor : RankedTensorOf<[I8]>;
-def TinyTS_I32Tensor : RankedTensorOf<[I32]>;
 
 // Traits shared by every kernel op: destination style with a single `outs`
-// operand whose type is the result type.
+// operand, whose type is the result type in tensor form.
 class TinyTS_KernelOp<string mnemonic, list<Trait> traits = []>
     : TinyTS_Op<mnemonic, !listconcat(traits, [
-        Pure, AllTypesMatch<["init", "result"]>,
+        DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
         DestinationStyleOpInterface])> {
   let hasVerifier = 1;
   code extraDPSDecl = [{
@@ -35,10 +41,10 @@ class TinyTS_KernelOp<string mnemonic, list<Trait> traits = []>
 
 class TinyTS_ConvLikeOp<string mnemonic> : TinyTS_KernelOp<mnemonic> {
   let arguments = (ins
-    TinyTS_I8Tensor:$input,
-    TinyTS_I8Tensor:$weights,
-    TinyTS_I32Tensor:$bias,
-    TinyTS_I8Tensor:$init,
+    TinyTS_I8Shaped:$input,
+    TinyTS_I8Shaped:$weights,
+    TinyTS_I32Shaped:$bias,
+    TinyTS_I8Shaped:$init,
     DenseI64ArrayAttr:$stride,
     DenseI64ArrayAttr:$pad,
     DenseI64ArrayAttr:$dilation,
@@ -49,14 +55,14 @@ class TinyTS_ConvLikeOp<string mnemonic> : TinyTS_KernelOp<mnemonic> {
     I32Attr:$clamp_min,
     I32Attr:$clamp_max
   );
-  let results = (outs TinyTS_I8Tensor:$result);
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
   let assemblyFormat = [{
-    $input `,` $weights `,` $bias `outs` `(` $init `)`
+    $input `,` $weights `,` $bias `outs` `(` $init `:` type($init) `)`
     `stride` $stride `pad` $pad `dilation` $dilation
     `zp` `(` $input_zp `,` $output_zp `)`
     `requant` `(` $multiplier `,` $shift `)`
     `clamp` `(` $clamp_min `,` $clamp_max `)`
-    attr-dict `:` type($input) `,` type($weights) `,` type($bias) `->` type($result)
+    attr-dict `:` type($input) `,` type($weights) `,` type($bias) (`->` type($result)^)?
   }];
 }
 
@@ -74,7 +80,7 @@ def TinyTS_Conv2DOp : TinyTS_ConvLikeOp<"conv2d"> {
     Example:
 
     ```mlir
-    %r = tinyts.conv2d %in, %w, %b outs(%init)
+    %r = tinyts.conv2d %in, %w, %b outs(%init : tensor<1x48x48x8xi8>)
            stride [2, 2] pad [0, 1, 0, 1] dilation [1, 1]
            zp(-128, -128) requant([1518291584], [-8]) clamp(-128, 127)
            : tensor<1x96x96x3xi8>, tensor<8x3x3x3xi8>, tensor<8xi32>
@@ -92,7 +98,7 @@ def TinyTS_DepthwiseConv2DOp : TinyTS_ConvLikeOp<"depthwise_conv2d"> {
     entry per output channel (or one for per-tensor quantization).
 
     ```mlir
-    %r = tinyts.depthwise_conv2d %in, %w, %b outs(%init)
+    %r = tinyts.depthwise_conv2d %in, %w, %b outs(%init : tensor<1x48x48x8xi8>)
            stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1]
            zp(-128, -128) requant([1518291584], [-8]) clamp(-128, 127)
            : tensor<1x48x48x8xi8>, tensor<3x3x8x1xi8>, tensor<8xi32>
@@ -112,16 +118,16 @@ def TinyTS_FullyConnectedOp : TinyTS_KernelOp<"fully_connected"> {
     w[o, i]))`. Weights are `[OUT, IN]` as in TFLite.
 
     ```mlir
-    %r = tinyts.fully_connected %in, %w, %b outs(%init)
+    %r = tinyts.fully_connected %in, %w, %b outs(%init : tensor<1x10xi8>)
            zp(-128, 12) requant([1518291584], [-8]) clamp(-128, 127)
            : tensor<1x256xi8>, tensor<10x256xi8>, tensor<10xi32> -> tensor<1x10xi8>
     ```
   }];
   let arguments = (ins
-    TinyTS_I8Tensor:$input,
-    TinyTS_I8Tensor:$weights,
-    TinyTS_I32Tensor:$bias,
-    TinyTS_I8Tensor:$init,
+    TinyTS_I8Shaped:$input,
+    TinyTS_I8Shaped:$weights,
+    TinyTS_I32Shaped:$bias,
+    TinyTS_I8Shaped:$init,
     I32Attr:$input_zp,
     I32Attr:$output_zp,
     DenseI32ArrayAttr:$multiplier,
@@ -129,13 +135,13 @@ def TinyTS_FullyConnectedOp : TinyTS_KernelOp<"fully_connected"> {
     I32Attr:$clamp_min,
     I32Attr:$clamp_max
   );
-  let results = (outs TinyTS_I8Tensor:$result);
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
   let assemblyFormat = [{
-    $input `,` $weights `,` $bias `outs` `(` $init `)`
+    $input `,` $weights `,` $bias `outs` `(` $init `:` type($init) `)`
     `zp` `(` $input_zp `,` $output_zp `)`
     `requant` `(` $multiplier `,` $shift `)`
     `clamp` `(` $clamp_min `,` $clamp_max `)`
-    attr-dict `:` type($input) `,` type($weights) `,` type($bias) `->` type($result)
+    attr-dict `:` type($input) `,` type($weights) `,` type($bias) (`->` type($result)^)?
   }];
 }
 
@@ -143,7 +149,7 @@ def TinyTS_FullyConnectedOp : TinyTS_KernelOp<"fully_connected"> {
 // Elementwise add
 //===----------------------------------------------------------------------===//
 
-def TinyTS_AddOp : TinyTS_KernelOp<"add", [AllTypesMatch<["lhs", "rhs", "result"]>]> {
+def TinyTS_AddOp : TinyTS_KernelOp<"add"> {
   let summary = "int8 elementwise addition with TFLite's rescaling";
   let description = [{
     TFLite's int8 ADD: each input is offset by its zero point, shifted left
@@ -158,15 +164,15 @@ def TinyTS_AddOp : TinyTS_KernelOp<"add", [AllTypesMatch<["lhs", "rhs", "result"
     Operands and result have the same shape.
 
     ```mlir
-    %r = tinyts.add %a, %b outs(%init) left_shift 20
+    %r = tinyts.add %a, %b outs(%init : tensor<1x8x8x16xi8>) left_shift 20
            lhs(-3, 1073741824, -1) rhs(5, 1518291584, -2) out(-128, 1283262371, -17)
-           clamp(-128, 127) : tensor<1x8x8x16xi8>
+           clamp(-128, 127) : tensor<1x8x8x16xi8>, tensor<1x8x8x16xi8> -> tensor<1x8x8x16xi8>
     ```
   }];
   let arguments = (ins
-    TinyTS_I8Tensor:$lhs,
-    TinyTS_I8Tensor:$rhs,
-    TinyTS_I8Tensor:$init,
+    TinyTS_I8Shaped:$lhs,
+    TinyTS_I8Shaped:$rhs,
+    TinyTS_I8Shaped:$init,
     I32Attr:$left_shift,
     I32Attr:$lhs_zp, I32Attr:$lhs_multiplier, I32Attr:$lhs_shift,
     I32Attr:$rhs_zp, I32Attr:$rhs_multiplier, I32Attr:$rhs_shift,
@@ -174,14 +180,14 @@ def TinyTS_AddOp : TinyTS_KernelOp<"add", [AllTypesMatch<["lhs", "rhs", "result"
     I32Attr:$clamp_min,
     I32Attr:$clamp_max
   );
-  let results = (outs TinyTS_I8Tensor:$result);
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
   let assemblyFormat = [{
-    $lhs `,` $rhs `outs` `(` $init `)` `left_shift` $left_shift
+    $lhs `,` $rhs `outs` `(` $init `:` type($init) `)` `left_shift` $left_shift
     `lhs` `(` $lhs_zp `,` $lhs_multiplier `,` $lhs_shift `)`
     `rhs` `(` $rhs_zp `,` $rhs_multiplier `,` $rhs_shift `)`
     `out` `(` $output_zp `,` $output_multiplier `,` $output_shift `)`
     `clamp` `(` $clamp_min `,` $clamp_max `)`
-    attr-dict `:` type($result)
+    attr-dict `:` type($lhs) `,` type($rhs) (`->` type($result)^)?
   }];
 }
 
@@ -198,25 +204,25 @@ def TinyTS_AvgPool2DOp : TinyTS_KernelOp<"avg_pool2d"> {
     `kernel` and `stride` are `[y, x]`, `pad` is `[top, bottom, left, right]`.
 
     ```mlir
-    %r = tinyts.avg_pool2d %in outs(%init) kernel [3, 3] stride [3, 3]
+    %r = tinyts.avg_pool2d %in outs(%init : tensor<1x1x1x256xi8>) kernel [3, 3] stride [3, 3]
            pad [0, 0, 0, 0] clamp(-128, 127)
            : tensor<1x3x3x256xi8> -> tensor<1x1x1x256xi8>
     ```
   }];
   let arguments = (ins
-    TinyTS_I8Tensor:$input,
-    TinyTS_I8Tensor:$init,
+    TinyTS_I8Shaped:$input,
+    TinyTS_I8Shaped:$init,
     DenseI64ArrayAttr:$kernel,
     DenseI64ArrayAttr:$stride,
     DenseI64ArrayAttr:$pad,
     I32Attr:$clamp_min,
     I32Attr:$clamp_max
   );
-  let results = (outs TinyTS_I8Tensor:$result);
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
   let assemblyFormat = [{
-    $input `outs` `(` $init `)` `kernel` $kernel `stride` $stride `pad` $pad
+    $input `outs` `(` $init `:` type($init) `)` `kernel` $kernel `stride` $stride `pad` $pad
     `clamp` `(` $clamp_min `,` $clamp_max `)`
-    attr-dict `:` type($input) `->` type($result)
+    attr-dict `:` type($input) (`->` type($result)^)?
   }];
 }
 

@@ -51,7 +51,7 @@ def TinyTSRaiseKernels : Pass<"tinyts-raise-kernels"> {
 
     ```mlir
     %init = tensor.empty() : tensor<1x8x8x4xi8>
-    %y = tinyts.conv2d %x, %w, %b outs(%init) stride [1, 1] pad [1, 1, 1, 1]
+    %y = tinyts.conv2d %x, %w, %b outs(%init : tensor<1x8x8x4xi8>) stride [1, 1] pad [1, 1, 1, 1]
            dilation [1, 1] zp(-128, -128) requant([1073741824], [-9])
            clamp(-128, 127) : tensor<1x8x8x3xi8>, tensor<4x3x3x3xi8>,
            tensor<4xi32> -> tensor<1x8x8x4xi8>

@@ -69,4 +69,55 @@ def TinyTSRaiseKernels : Pass<"tinyts-raise-kernels"> {
   ];
 }
 
+def TinyTSPlanMemory : Pass<"tinyts-plan-memory", "::mlir::ModuleOp"> {
+  let summary = "Place every intermediate buffer in one static arena by liveness";
+  let description = [{
+    Runs after bufferization on functions whose body is one straight-line
+    block (the schedule). Every `memref.alloc`/`memref.alloca` (static shape)
+    gets a live interval from its allocation to its last use, followed
+    through view-like ops (casts, subviews, reshapes); `memref.dealloc`s are
+    dropped. Buffers are then placed at offsets inside ONE arena, a
+    `memref.global` of i8: largest first, each at the lowest aligned offset
+    that does not overlap a buffer live at the same time (the greedy planner
+    TFLite Micro uses). With `in-place`, the destination of an elementwise
+    kernel (`tinyts.add`) reuses an input buffer whose last use is that
+    kernel, so the pair costs one buffer.
+
+    Each allocation becomes a `memref.view` into the arena. The function gets
+    `tinyts.arena_bytes` (the arena's size) and `tinyts.memory_plan`, one
+    dictionary per buffer: `{op, offset, size, first, last}` where `op` is
+    the first kernel that writes it and `[first, last]` its interval in the
+    schedule (indices of the ops of the function body).
+
+    Example:
+
+    ```mlir
+    %a = memref.alloc() : memref<1x8x8x4xi8>
+    tinyts.conv2d %x, %w, %b outs(%a : memref<1x8x8x4xi8>) ...
+    ```
+
+    becomes
+
+    ```mlir
+    memref.global "private" @tinyts_arena : memref<256xi8> {alignment = 16 : i64}
+    ...
+    %arena = memref.get_global @tinyts_arena : memref<256xi8>
+    %c0 = arith.constant 0 : index
+    %a = memref.view %arena[%c0][] : memref<256xi8> to memref<1x8x8x4xi8>
+    ```
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"16",
+           "Byte alignment of every buffer inside the arena">,
+    Option<"arenaName", "arena-name", "std::string", /*default=*/"\"tinyts_arena\"",
+           "Symbol name of the arena global">,
+    Option<"inPlace", "in-place", "bool", /*default=*/"true",
+           "Let elementwise kernels write over an input that dies there">
+  ];
+  let dependentDialects = [
+    "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+}
+
 #endif // TINYTS_PASSES_TD

@@ -16,14 +16,9 @@ SubcommandAdder = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _subcommand_adders() -> list[SubcommandAdder]:
-    adders: list[SubcommandAdder] = []
-    try:
-        from .frontend.cli import add_import_subcommand
-    except ImportError:  # the frontend is optional while it is being built
-        pass
-    else:
-        adders.append(add_import_subcommand)
-    return adders
+    from .frontend.cli import add_import_subcommand
+
+    return [add_import_subcommand]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,132 @@
+//===- pooling.c - int8 average/max pooling and spatial mean ----*- C -*-===//
+//
+// Part of TinyTS-MLIR.
+//
+//===----------------------------------------------------------------------===//
+//
+// int8 AVERAGE_POOL_2D, MAX_POOL_2D and MEAN over H,W, bit-exact with
+// TFLite Micro's reference kernels.  Pools only count taps inside the input
+// (padding is excluded, as in TFLite); the average rounds half away from
+// zero.  MEAN folds 1/(h*w) into the requantization multiplier exactly as
+// TFLite's QuantizedMeanOrSum does (or divides with truncation when input and
+// output quantization are equal).
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyts_internal.h"
+
+TINYTS_INLINE void pool_range(int32_t origin, int32_t size, int32_t k,
+                              int32_t *lo, int32_t *hi) {
+  int32_t a = origin < 0 ? -origin : 0;
+  int32_t b = size - origin < k ? size - origin : k;
+  *lo = a;
+  *hi = b;
+}
+
+void tinyts_avg_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
+                          int32_t c, int32_t in_row_stride,
+                          int32_t in_pix_stride, int8_t *output,
+                          int32_t out_h, int32_t out_w,
+                          int32_t out_row_stride, int32_t out_pix_stride,
+                          int32_t kh, int32_t kw, int32_t stride_h,
+                          int32_t stride_w, int32_t pad_top, int32_t pad_left,
+                          int32_t act_min, int32_t act_max) {
+  for (int32_t oy = 0; oy < out_h; ++oy) {
+    const int32_t iy0 = oy * stride_h - pad_top;
+    int32_t ky0, ky1;
+    pool_range(iy0, in_h, kh, &ky0, &ky1);
+    for (int32_t ox = 0; ox < out_w; ++ox) {
+      const int32_t ix0 = ox * stride_w - pad_left;
+      int32_t kx0, kx1;
+      pool_range(ix0, in_w, kw, &kx0, &kx1);
+      const int32_t count = (ky1 - ky0) * (kx1 - kx0);
+      int8_t *o = output + oy * out_row_stride + ox * out_pix_stride;
+      for (int32_t ch = 0; ch < c; ++ch) {
+        int32_t acc = 0;
+        for (int32_t ky = ky0; ky < ky1; ++ky) {
+          const int8_t *row = input + (iy0 + ky) * in_row_stride + ch;
+          for (int32_t kx = kx0; kx < kx1; ++kx)
+            acc += row[(ix0 + kx) * in_pix_stride];
+        }
+        if (count > 0)
+          acc = acc > 0 ? (acc + count / 2) / count
+                        : (acc - count / 2) / count;
+        o[ch] = (int8_t)tinyts_clamp(acc, act_min, act_max);
+      }
+    }
+  }
+}
+
+void tinyts_max_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
+                          int32_t c, int32_t in_row_stride,
+                          int32_t in_pix_stride, int8_t *output,
+                          int32_t out_h, int32_t out_w,
+                          int32_t out_row_stride, int32_t out_pix_stride,
+                          int32_t kh, int32_t kw, int32_t stride_h,
+                          int32_t stride_w, int32_t pad_top, int32_t pad_left,
+                          int32_t act_min, int32_t act_max) {
+  for (int32_t oy = 0; oy < out_h; ++oy) {
+    const int32_t iy0 = oy * stride_h - pad_top;
+    int32_t ky0, ky1;
+    pool_range(iy0, in_h, kh, &ky0, &ky1);
+    for (int32_t ox = 0; ox < out_w; ++ox) {
+      const int32_t ix0 = ox * stride_w - pad_left;
+      int32_t kx0, kx1;
+      pool_range(ix0, in_w, kw, &kx0, &kx1);
+      int8_t *o = output + oy * out_row_stride + ox * out_pix_stride;
+      for (int32_t ch = 0; ch < c; ++ch) {
+        int32_t m = -128;
+        for (int32_t ky = ky0; ky < ky1; ++ky) {
+          const int8_t *row = input + (iy0 + ky) * in_row_stride + ch;
+          for (int32_t kx = kx0; kx < kx1; ++kx) {
+            const int32_t v = row[(ix0 + kx) * in_pix_stride];
+            m = v > m ? v : m;
+          }
+        }
+        o[ch] = (int8_t)tinyts_clamp(m, act_min, act_max);
+      }
+    }
+  }
+}
+
+void tinyts_mean_s8(const int8_t *input, int32_t n_out,
+                    int32_t in_elem_stride, int32_t h, int32_t w,
+                    int32_t in_row_stride, int32_t in_pix_stride,
+                    int8_t *output, int32_t input_zero_point,
+                    int32_t output_zero_point, int32_t multiplier,
+                    int32_t shift, int32_t same_qparams) {
+  const int32_t count = h * w;
+  if (count <= 0)
+    return;
+  int32_t mult = multiplier, sh = shift;
+  if (!same_qparams) {
+    // Fold 1/count into the multiplier: shift by floor(log2(count)),
+    // limited so that the final right shift stays <= 31.
+    int32_t s = 0;
+    while (s < 62 && ((uint64_t)count >> (s + 1)) != 0)
+      ++s;
+    if (s > 32)
+      s = 32;
+    if (s > 31 + shift)
+      s = 31 + shift;
+    mult = (int32_t)(((int64_t)multiplier * ((int64_t)1 << s)) / count);
+    sh = shift - s;
+  }
+  for (int32_t k = 0; k < n_out; ++k) {
+    int32_t sum = 0;
+    for (int32_t y = 0; y < h; ++y) {
+      const int8_t *row = input + y * in_row_stride + k * in_elem_stride;
+      for (int32_t x = 0; x < w; ++x)
+        sum += row[x * in_pix_stride];
+    }
+    int32_t v;
+    if (same_qparams) {
+      v = sum / count;
+    } else {
+      v = tinyts_mbqm(sum - input_zero_point * count, mult, sh) +
+          output_zero_point;
+      v = tinyts_clamp(v, -128, 127);
+    }
+    output[k] = (int8_t)v;
+  }
+}

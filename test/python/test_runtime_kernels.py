@@ -1,0 +1,339 @@
+"""runtime/ int8 kernels are bit-exact with TFLite Micro, layer by layer.
+
+For every corpus model the TFLite Micro interpreter (PyPI ``tflite-micro``,
+``kPreserveAllTensors``) runs on random inputs; each layer's input tensors are
+read back with ``GetTensor`` and fed to our kernel (host build through ctypes,
+or the Cortex-M7 build on QEMU), whose output must equal TFLM's output tensor
+byte for byte.  Inputs/outputs are passed with gaps between pixels and rows
+and, for windowed kernels, computed in row bands, so the stride/band interface
+the generated code relies on is exercised too.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+from collections import Counter
+
+import numpy as np
+import pytest
+
+import kernel_harness as kh
+
+# (model, op types that must be covered by the layer test)
+MODELS = [
+    ("mlc_vww_96_int8", {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "FULLY_CONNECTED", "SOFTMAX"}),
+    ("mlc_kws_ref_model", {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "FULLY_CONNECTED", "SOFTMAX"}),
+    ("mlc_pretrainedResnet_quant", {"CONV_2D", "ADD", "AVERAGE_POOL_2D", "FULLY_CONNECTED", "SOFTMAX"}),
+    ("tflm_person_detect", {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "SOFTMAX"}),
+    ("tinyengine_vww", {"CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "PAD", "MEAN", "TRANSPOSE",
+                        "FULLY_CONNECTED", "QUANTIZE", "DEQUANTIZE"}),
+    ("mlc_ad01_int8", {"FULLY_CONNECTED"}),
+    ("tflm_hello_world_int8", {"FULLY_CONNECTED"}),
+    ("tflm_micro_speech_quantized", {"DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SOFTMAX"}),
+    ("armex_ds_cnn_s_quantized", {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "FULLY_CONNECTED",
+                                  "SOFTMAX", "QUANTIZE", "DEQUANTIZE"}),
+    ("gen_mobilenetv2_a035_96", {"CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "MEAN", "FULLY_CONNECTED", "SOFTMAX"}),
+    ("tinyengine_mcunetv2_large", {"CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "MUL", "PAD", "MEAN"}),
+]
+SLOW_MODELS = {"tinyengine_mcunetv2_large"}
+# Ops that are views / have no kernel on purpose.
+NO_KERNEL = {"RESHAPE"}
+# seed -> (gap between pixels/rows, number of row bands, conv scratch given)
+VARIANTS = {0: (0, 1, True), 1: (3, 3, True), 2: (1, 2, False)}
+
+
+@pytest.fixture(scope="session")
+def runtime_lib(tmp_path_factory):
+    return kh.build_runtime(str(tmp_path_factory.mktemp("tinyts_runtime")))
+
+
+_MODEL_CACHE: dict = {}
+
+
+def _model(name):
+    if name not in _MODEL_CACHE:
+        path = os.path.join(kh.MODELS_DIR, name + ".tflite")
+        if not os.path.exists(path):
+            pytest.skip(f"{path} not found")
+        _MODEL_CACHE[name] = kh.ModelUnderTest(path)
+    return _MODEL_CACHE[name]
+
+
+# --------------------------------------------------------------------------
+# Fixed-point primitives
+# --------------------------------------------------------------------------
+
+def _ref_srdhm(a, b):
+    if a == b == -(1 << 31):
+        return (1 << 31) - 1
+    ab = a * b
+    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
+    s = ab + nudge
+    q = abs(s) >> 31
+    return q if s >= 0 else -q
+
+
+def _ref_rdbpot(x, e):
+    mask = (1 << e) - 1
+    rem = x & mask
+    thr = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> e) + (1 if rem > thr else 0)
+
+
+def _wrap32(v):
+    return ((v + (1 << 31)) % (1 << 32)) - (1 << 31)
+
+
+def _ref_mbqm(x, m, shift):
+    left = max(shift, 0)
+    right = max(-shift, 0)
+    return _ref_rdbpot(_ref_srdhm(_wrap32(x << left), m), right)
+
+
+def test_quantize_multiplier_matches_tflite_rules():
+    assert kh.quantize_multiplier(0.0) == (0, 0)
+    assert kh.quantize_multiplier(0.5) == (1 << 30, 0)
+    assert kh.quantize_multiplier(1.0) == (1 << 30, 1)
+    assert kh.quantize_multiplier(0.75) == (3 << 29, 0)
+    # rounding up to 2^31 renormalises to 2^30 with shift + 1
+    assert kh.quantize_multiplier(1.0 - 2.0 ** -40) == (1 << 30, 1)
+    # tiny multipliers flush to zero (shift < -31)
+    assert kh.quantize_multiplier(2.0 ** -40) == (0, 0)
+    rng = random.Random(1)
+    for _ in range(2000):
+        real = rng.uniform(1e-9, 4.0)
+        m, s = kh.quantize_multiplier(real)
+        assert (1 << 30) <= m < (1 << 31)
+        assert abs(m * 2.0 ** (s - 31) - real) <= real * 2.0 ** -30
+
+
+def test_requantize_matches_gemmlowp_double_rounding(runtime_lib):
+    rng = random.Random(7)
+    edge_x = [0, 1, -1, (1 << 31) - 1, -(1 << 31), 1 << 30, -(1 << 30), 12345, -12345]
+    cases = []
+    for x in edge_x:
+        for m in (0, 1, (1 << 30), (1 << 31) - 1, 1518500250):
+            for s in (-31, -20, -8, -1, 0, 1, 5):
+                cases.append((x, m, s))
+    for _ in range(20000):
+        cases.append((rng.randint(-(1 << 31), (1 << 31) - 1) >> rng.randint(0, 30),
+                      rng.randint(1 << 30, (1 << 31) - 1), rng.randint(-31, 4)))
+    for x, m, s in cases:
+        # TFLite only guarantees a meaningful result when x << left fits; the
+        # kernel wraps like the reference does on two's-complement targets.
+        assert runtime_lib.tinyts_requantize(x, m, s) == _ref_mbqm(x, m, s), (x, m, s)
+
+
+# --------------------------------------------------------------------------
+# Every layer of every corpus model against TFLite Micro (host build)
+# --------------------------------------------------------------------------
+
+def _check_model(lib, name, seed):
+    mut = _model(name)
+    gap, bands, scratch = VARIANTS[seed]
+    values = mut.run_tflm(seed)
+    covered, failures, missing = Counter(), [], Counter()
+    for op in mut.ops:
+        try:
+            ours = kh.run_layer(lib, mut, op, values, gap=gap, bands=bands, scratch=scratch)
+        except NotImplementedError:
+            missing[op.name] += 1
+            continue
+        ref = values[op.outputs[0]]
+        assert ours.shape == ref.shape and ours.dtype == ref.dtype, (op.index, op.name)
+        if ours.tobytes() != ref.tobytes():
+            diff = ours.astype(np.float64) - ref.astype(np.float64)
+            failures.append(f"op {op.index} {op.name}: {np.count_nonzero(diff)} of {diff.size} "
+                            f"differ, max |diff| {np.abs(diff).max()}")
+        else:
+            covered[op.name] += 1
+    return covered, failures, missing
+
+
+_LAYER_PARAMS = [
+    pytest.param(name, seed, ops, id=f"{name}-seed{seed}",
+                 marks=[pytest.mark.slow] if name in SLOW_MODELS else [])
+    for name, ops in MODELS for seed in VARIANTS
+]
+
+
+@pytest.mark.parametrize("name,seed,required_ops", _LAYER_PARAMS)
+def test_layers_bit_exact_with_tflm(runtime_lib, name, seed, required_ops):
+    covered, failures, missing = _check_model(runtime_lib, name, seed)
+    assert not failures, "\n".join(failures)
+    assert required_ops <= set(covered), f"not covered: {required_ops - set(covered)}"
+    assert set(missing) <= NO_KERNEL, f"layers without a kernel: {dict(missing)}"
+
+
+def test_comparison_detects_a_one_lsb_error(runtime_lib):
+    """Negative control: a plan with the output zero point off by one must
+    not compare equal, so the layer tests can fail."""
+    mut = _model("mlc_pretrainedResnet_quant")
+    values = mut.run_tflm(0)
+    op = next(o for o in mut.ops if o.name == "CONV_2D")
+    plan = kh.plan_layer(mut, op, values)
+    fn, args = plan.calls[0]
+    args = list(args)
+    args[23] += 1  # output_offset
+    plan.calls[0] = (fn, tuple(args))
+    ours = plan.run_host(runtime_lib)
+    assert ours.tobytes() != values[op.outputs[0]].tobytes()
+
+
+# --------------------------------------------------------------------------
+# Builds: host pedantic C99, arm-none-eabi warning-free (DSP and portable)
+# --------------------------------------------------------------------------
+
+def _compile_all(cc, flags, tmp_path):
+    for src in kh.runtime_sources():
+        obj = tmp_path / (os.path.basename(src) + ".o")
+        proc = subprocess.run([cc, *flags, "-I", os.path.join(kh.RUNTIME_DIR, "include"),
+                               "-c", src, "-o", str(obj)], capture_output=True, text=True)
+        assert proc.returncode == 0 and not proc.stderr.strip(), f"{src}:\n{proc.stderr}"
+
+
+def test_runtime_builds_pedantic_c99_on_host(tmp_path):
+    _compile_all("cc", ["-std=c99", "-pedantic", "-O2", "-Wall", "-Wextra", "-Werror"], tmp_path)
+
+
+ARM_FLAGS = ["-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16", "-O3",
+             "-Wall", "-Wextra", "-std=c99"]
+
+
+@pytest.mark.parametrize("dsp", [True, False], ids=["dsp", "portable"])
+def test_runtime_cross_compiles_warning_free(tmp_path, dsp):
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
+    _compile_all("arm-none-eabi-gcc", ARM_FLAGS + ([] if dsp else ["-U__ARM_FEATURE_DSP"]), tmp_path)
+
+
+# --------------------------------------------------------------------------
+# DSP and portable paths on the emulated Cortex-M7 (QEMU mps2-an500)
+# --------------------------------------------------------------------------
+
+# (model, op index) of real layers: 3x3 stride-2 conv with padding, 1x1
+# convs, depthwise stride 1 / 2, FC, ADD, pools, softmax, pad, mean, mul.
+M7_LAYERS = [
+    ("mlc_vww_96_int8", 0), ("mlc_vww_96_int8", 1), ("mlc_vww_96_int8", 2),
+    ("mlc_vww_96_int8", 3), ("mlc_vww_96_int8", 27), ("mlc_vww_96_int8", 29),
+    ("mlc_vww_96_int8", 30), ("mlc_pretrainedResnet_quant", 1),
+    ("mlc_kws_ref_model", 0), ("mlc_kws_ref_model", 1),
+]
+
+
+def _find_op(name, kind):
+    mut = _model(name)
+    return next(o.index for o in mut.ops if o.name == kind)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dsp", [True, False], ids=["dsp", "portable"])
+def test_kernels_bit_exact_on_emulated_cortex_m7(tmp_path, dsp):
+    m7 = kh.load_cortex_m7()
+    if m7 is None:
+        pytest.skip("python/tinyts_mlir/targets/cortex_m7 not available")
+    try:
+        m7.check_toolchain()
+    except Exception as exc:  # ToolchainMissingError
+        pytest.skip(str(exc))
+    layers = list(M7_LAYERS)
+    layers.append(("mlc_pretrainedResnet_quant", _find_op("mlc_pretrainedResnet_quant", "ADD")))
+    for kind in ("PAD", "MEAN"):
+        layers.append(("tinyengine_vww", _find_op("tinyengine_vww", kind)))
+    layers.append(("tinyengine_mcunetv2_large", _find_op("tinyengine_mcunetv2_large", "MUL")))
+    report = []
+    for i, (name, idx) in enumerate(layers):
+        mut = _model(name)
+        values = mut.run_tflm(100 + i)
+        op = mut.ops[idx]
+        plan = kh.plan_layer(mut, op, values, gap=i % 2, bands=1 + i % 3, scratch=i % 4 != 3)
+        ours, res = kh.run_plan_on_m7(m7, plan, str(tmp_path), f"layer{i}", dsp=dsp)
+        ref = values[op.outputs[0]]
+        assert ours.tobytes() == ref.tobytes(), f"{name} op {idx} {op.name} differs on QEMU"
+        if plan.macs:
+            report.append(f"{name}:{idx}:{op.name} {plan.macs / max(res.instructions, 1):.3f} MAC/instr")
+    print("\n".join(report))
+
+
+# --------------------------------------------------------------------------
+# Kernels no corpus model exercises: checked against NumPy models of the
+# TFLite reference semantics (not against TFLM itself).
+# --------------------------------------------------------------------------
+
+def _p(a):
+    import ctypes
+    return ctypes.c_void_p(a.ctypes.data)
+
+
+def test_max_pool_matches_reference_semantics(runtime_lib):
+    rng = np.random.default_rng(3)
+    for (h, w, c, k, s, pt, pl) in [(9, 7, 5, 3, 2, 1, 1), (8, 8, 16, 2, 2, 0, 0), (5, 6, 3, 3, 1, 1, 1)]:
+        x = rng.integers(-128, 128, (h, w, c), dtype=np.int8)
+        oh, ow = (h + 2 * pt - k) // s + 1, (w + 2 * pl - k) // s + 1
+        out = np.zeros((oh, ow, c), np.int8)
+        lo, hi = -100, 90
+        runtime_lib.tinyts_max_pool2d_s8(_p(x), h, w, c, w * c, c, _p(out), oh, ow, ow * c, c,
+                                         k, k, s, s, pt, pl, lo, hi)
+        ref = np.zeros_like(out)
+        for oy in range(oh):
+            for ox in range(ow):
+                y0, x0 = oy * s - pt, ox * s - pl
+                win = x[max(y0, 0):min(y0 + k, h), max(x0, 0):min(x0 + k, w)]
+                ref[oy, ox] = np.clip(win.reshape(-1, c).max(0), lo, hi)
+        assert out.tobytes() == ref.tobytes()
+
+
+def test_concat_channels_and_pad_channels(runtime_lib):
+    rng = np.random.default_rng(4)
+    a = rng.integers(-128, 128, (4, 5, 3), dtype=np.int8)
+    b = rng.integers(-128, 128, (4, 5, 6), dtype=np.int8)
+    out = np.full((4, 5, 9), 0x11, np.int8)
+    runtime_lib.tinyts_concat_channels_s8(_p(a), 4, 5, 3, 15, 3, _p(out), 45, 9, 0)
+    runtime_lib.tinyts_concat_channels_s8(_p(b), 4, 5, 6, 30, 6, _p(out), 45, 9, 3)
+    assert out.tobytes() == np.concatenate([a, b], axis=-1).tobytes()
+    padded = np.zeros((6, 8, 10), np.int8)
+    runtime_lib.tinyts_pad_s8(_p(a), 4, 5, 3, 15, 3, _p(padded), 6, 8, 10, 80, 10, 1, 2, 4, -7)
+    ref = np.pad(a, ((1, 1), (2, 1), (4, 3)), constant_values=-7)
+    assert padded.tobytes() == ref.tobytes()
+
+
+def test_transpose_all_rank4_permutations(runtime_lib):
+    import itertools
+    x = np.random.default_rng(5).integers(-128, 128, (2, 3, 4, 5), dtype=np.int8)
+    dims = np.array(x.shape, np.int32)
+    for perm in itertools.permutations(range(4)):
+        p = np.array(perm, np.int32)
+        out = np.zeros(x.size, np.int8)
+        runtime_lib.tinyts_transpose_s8(_p(x), _p(dims), 4, _p(p), _p(out))
+        assert out.tobytes() == np.transpose(x, perm).tobytes(), perm
+    y = x.reshape(6, 20)
+    d2 = np.array(y.shape, np.int32)
+    out = np.zeros(y.size, np.int8)
+    runtime_lib.tinyts_transpose_s8(_p(y), _p(d2), 2, _p(np.array([1, 0], np.int32)), _p(out))
+    assert out.tobytes() == y.T.tobytes()
+
+
+def test_resize_nearest_matches_tflite_float_mapping(runtime_lib):
+    rng = np.random.default_rng(6)
+    for (ih, iw, oh, ow) in [(3, 5, 7, 10), (4, 4, 8, 8), (7, 3, 3, 9), (5, 5, 5, 5)]:
+        x = rng.integers(-128, 128, (ih, iw, 2), dtype=np.int8)
+        out = np.zeros((oh, ow, 2), np.int8)
+        runtime_lib.tinyts_resize_nearest_s8(_p(x), ih, iw, 2, iw * 2, 2, _p(out), oh, ow, ow * 2, 2)
+        sy, sx = np.float32(ih) / np.float32(oh), np.float32(iw) / np.float32(ow)
+        ys = [min(int(np.float32(y) * sy), ih - 1) for y in range(oh)]
+        xs = [min(int(np.float32(v) * sx), iw - 1) for v in range(ow)]
+        assert out.tobytes() == x[ys][:, xs].tobytes()
+
+
+def test_quantize_rounds_half_away_like_roundf(runtime_lib):
+    scale, zp = np.float32(0.5), 3
+    x = np.array([0.25, -0.25, 0.75, -0.75, 1.25, -1.25, 63.0, -66.0, 200.0, -200.0,
+                  0.2499999, np.float32(1e30), -np.float32(1e30)], np.float32)
+    out = np.zeros(x.size, np.int8)
+    runtime_lib.tinyts_quantize_f32_s8(_p(x), _p(out), x.size, float(scale), zp)
+    q = (x / scale).astype(np.float64)
+    ref = np.clip(np.where(q >= 0, np.floor(q + 0.5), -np.floor(-q + 0.5)) + zp, -128, 127)
+    assert out.tolist() == ref.astype(np.int8).tolist()

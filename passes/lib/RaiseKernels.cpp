@@ -75,10 +75,16 @@ std::optional<Requant> decodeRescale(tosa::RescaleOp op,
                                      bool anyRounding = false) {
   if (!op.getScale32() || op.getInputUnsigned() || op.getOutputUnsigned())
     return std::nullopt;
-  if (!anyRounding && op.getRoundingMode() != tosa::RoundingMode::DOUBLE_ROUND)
-    return std::nullopt;
   auto mult = getConstInts(op.getMultiplier());
   auto shift = getConstInts(op.getShift());
+  // TOSA's double rounding differs from single rounding only for shifts
+  // above 31, so a single-rounding rescale with smaller shifts is the same.
+  bool doubleRoundEquivalent =
+      op.getRoundingMode() == tosa::RoundingMode::DOUBLE_ROUND ||
+      (op.getRoundingMode() == tosa::RoundingMode::SINGLE_ROUND && shift &&
+       llvm::all_of(*shift, [](int64_t s) { return s <= 31; }));
+  if (!anyRounding && !doubleRoundEquivalent)
+    return std::nullopt;
   auto izp = getConstScalar(op.getInputZp());
   auto ozp = getConstScalar(op.getOutputZp());
   if (!mult || !shift || !izp || !ozp || mult->size() != shift->size())
@@ -192,8 +198,15 @@ struct RaiseConv2D : OpRewritePattern<tosa::Conv2DOp> {
     auto ep = matchEpilogue(conv.getOutput(), /*allowReshape=*/true);
     if (!ep)
       return rewriter.notifyMatchFailure(conv, "no exact int8 requantization");
-    if (ep->reshape)
-      return raiseFullyConnected(conv, *izp, *ep, rewriter);
+    if (ep->reshape) {
+      if (succeeded(raiseFullyConnected(conv, *izp, *ep, rewriter)))
+        return success();
+      // Not a fully connected layer: a convolution whose result is then
+      // reshaped; raise it up to the reshape.
+      ep = matchEpilogue(conv.getOutput(), /*allowReshape=*/false);
+      if (!ep)
+        return rewriter.notifyMatchFailure(conv, "no exact int8 requantization");
+    }
 
     rewriter.setInsertionPoint(ep->last);
     Location loc = ep->last->getLoc();

@@ -169,6 +169,52 @@ func.func @add_single_round_widening(%arg0: tensor<1x4x4x8xi8>, %arg1: tensor<1x
 
 // -----
 
+// A convolution whose int8 result is reshaped (as before a rank-3 PAD) but
+// that is no fully connected layer: raised up to the reshape, which stays.
+// CHECK-LABEL: func.func @conv_then_reshape
+// CHECK: %[[C:.*]] = tinyts.conv2d %arg0, {{.*}} -> tensor<1x4x4x2xi8>
+// CHECK: tosa.reshape %[[C]]
+func.func @conv_then_reshape(%arg0: tensor<1x4x4x3xi8>) -> tensor<4x4x2xi8> {
+  %w = "tosa.const"() {values = dense<1> : tensor<2x1x1x3xi8>} : () -> tensor<2x1x1x3xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<2xi32>} : () -> tensor<2xi32>
+  %zp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.conv2d %arg0, %w, %b, %zp, %zp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x3xi8>, tensor<2x1x1x3xi8>, tensor<2xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x2xi32>
+  %m = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<40> : tensor<1xi8>} : () -> tensor<1xi8>
+  %zp32 = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %1 = tosa.rescale %0, %m, %s, %zp32, %zp {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x2xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4x4x2xi8>
+  %shape = tosa.const_shape {values = dense<[4, 4, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %2 = tosa.reshape %1, %shape : (tensor<1x4x4x2xi8>, !tosa.shape<3>) -> tensor<4x4x2xi8>
+  return %2 : tensor<4x4x2xi8>
+}
+
+// -----
+
+// ADD whose input rescale uses single rounding with shift 31: the same as
+// double rounding (TOSA rounds twice only above 31), so it is raised.
+// CHECK-LABEL: func.func @add_single_round_scale
+// CHECK: tinyts.add %arg0, %arg1 {{.*}} left_shift 20 lhs(-3, 1073741824, 0) rhs(-3, 1073741824, 0)
+func.func @add_single_round_scale(%arg0: tensor<1x4x4x8xi8>, %arg1: tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi8> {
+  %m22 = "tosa.const"() {values = dense<4194304> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s2 = "tosa.const"() {values = dense<2> : tensor<1xi8>} : () -> tensor<1xi8>
+  %zp32 = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %zpa = "tosa.const"() {values = dense<-3> : tensor<1xi8>} : () -> tensor<1xi8>
+  %a0 = tosa.rescale %arg0, %m22, %s2, %zpa, %zp32 {scale32 = true, rounding_mode = SINGLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %b0 = tosa.rescale %arg1, %m22, %s2, %zpa, %zp32 {scale32 = true, rounding_mode = SINGLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %ma = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s31 = "tosa.const"() {values = dense<31> : tensor<1xi8>} : () -> tensor<1xi8>
+  %a1 = tosa.rescale %a0, %ma, %s31, %zp32, %zp32 {scale32 = true, rounding_mode = SINGLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %b1 = tosa.rescale %b0, %ma, %s31, %zp32, %zp32 {scale32 = true, rounding_mode = SINGLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %sum = tosa.add %a1, %b1 : (tensor<1x4x4x8xi32>, tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  %mo = "tosa.const"() {values = dense<1283262371> : tensor<1xi32>} : () -> tensor<1xi32>
+  %so = "tosa.const"() {values = dense<48> : tensor<1xi8>} : () -> tensor<1xi8>
+  %zpo = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %out = tosa.rescale %sum, %mo, %so, %zp32, %zpo {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4x4x8xi8>
+  return %out : tensor<1x4x4x8xi8>
+}
+
+// -----
+
 // Negative: weights with a non-zero zero point are left to the generic path.
 // CHECK-LABEL: func.func @conv_weight_zp
 // CHECK: tosa.conv2d

@@ -120,4 +120,51 @@ def TinyTSPlanMemory : Pass<"tinyts-plan-memory", "::mlir::ModuleOp"> {
   ];
 }
 
+def TinyTSLowerToEmitC : Pass<"tinyts-lower-to-emitc", "::mlir::ModuleOp"> {
+  let summary = "Lower a planned, bufferized model to EmitC calls into the runtime";
+  let description = [{
+    Input: the output of `tinyts-plan-memory`. That is one function with memref
+    arguments (the model's inputs and outputs, no results), the arena as a
+    `memref.global`, weights as constant `memref.global`s, views into the
+    arena, and tinyts kernel ops in memref form.
+
+    Output: EmitC that `mlir-translate --mlir-to-cpp` (or
+    `tinyts_mlir.translate_to_c`) prints as C99:
+
+    * the arena becomes one `static int8_t <prefix>_arena[N]`, aligned to 16;
+    * every weight array becomes a `static const` array (flash);
+    * per-channel requantization parameters become `static const int32_t`
+      arrays;
+    * the function becomes `void <prefix>_invoke(...)` taking one pointer per
+      memref argument;
+    * each kernel becomes one call into `runtime/` (`tinyts_conv2d_s8`, ...).
+      Its operands are passed as base pointers (arena + offset, a weight
+      array or an argument) plus row and pixel strides, so views cost nothing.
+
+    Views that only reinterpret (`memref.cast`, `memref.collapse_shape`,
+    `memref.expand_shape`) and static `memref.subview`s become pointer
+    arithmetic. `memref.copy` becomes `memcpy`. Any other op is reported
+    with its name; the generic path has not been lowered yet.
+
+    Example:
+
+    ```mlir
+    tinyts.conv2d %view, %w, %b outs(%out : memref<1x8x8x4xi8>) ...
+    ```
+
+    becomes
+
+    ```mlir
+    emitc.call_opaque "tinyts_conv2d_s8"(%arg1) {args = [
+        #emitc.opaque<"(tinyts_model_arena + 0)">, 8 : i32, 8 : i32, ...]}
+        : (!emitc.ptr<i8>) -> ()
+    ```
+  }];
+  let options = [
+    Option<"prefix", "prefix", "std::string", /*default=*/"\"tinyts_model\"",
+           "Prefix of every emitted C symbol (the entry is <prefix>_invoke)">
+  ];
+  let dependentDialects = ["::mlir::emitc::EmitCDialect"];
+}
+
 #endif // TINYTS_PASSES_TD

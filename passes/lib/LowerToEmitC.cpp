@@ -1,0 +1,525 @@
+//===- LowerToEmitC.cpp - planned model to EmitC runtime calls --*- C++ -*-===//
+//
+// Part of TinyTS-MLIR. Implements tinyts-lower-to-emitc: every memref of the
+// planned function is a C pointer expression (arena + offset, a weight
+// array or a function argument) with static strides; every tinyts kernel
+// becomes one call into runtime/ with those pointers and strides.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyts/Passes.h"
+#include "tinyts/TinyTSOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace mlir {
+namespace tinyts {
+#define GEN_PASS_DEF_TINYTSLOWERTOEMITC
+#include "tinyts/Passes.h.inc"
+} // namespace tinyts
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::tinyts;
+
+namespace {
+
+/// Where a memref lives in C: either a function argument (an SSA value of
+/// the emitted function) or a C expression, plus its element strides.
+struct Pointer {
+  Value arg;
+  std::string expr;
+  SmallVector<int64_t> strides;
+};
+
+std::string cTypeName(Type elem) {
+  if (elem.isInteger(8))
+    return "int8_t";
+  if (elem.isInteger(16))
+    return "int16_t";
+  if (elem.isInteger(32))
+    return "int32_t";
+  if (elem.isInteger(64))
+    return "int64_t";
+  if (elem.isF32())
+    return "float";
+  return "";
+}
+
+class ModelLowering {
+public:
+  ModelLowering(ModuleOp module, StringRef prefix)
+      : module(module), ctx(module.getContext()), prefix(prefix.str()),
+        builder(module.getContext()) {}
+
+  LogicalResult run() {
+    SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
+    if (funcs.size() != 1)
+      return module.emitError()
+             << "tinyts-lower-to-emitc expects exactly one function (the "
+                "model) but found "
+             << funcs.size();
+    func::FuncOp func = funcs.front();
+    if (func.getNumResults() != 0)
+      return func.emitError() << "expects the model function to return its "
+                                 "outputs through memref arguments (run "
+                                 "buffer-results-to-out-params first)";
+    if (!func.getBody().hasOneBlock())
+      return func.emitError() << "expects a straight-line function body";
+
+    builder.setInsertionPointToStart(module.getBody());
+    emitc::IncludeOp::create(builder, module.getLoc(), "stdint.h", true);
+    emitc::IncludeOp::create(builder, module.getLoc(), "string.h", true);
+    emitc::IncludeOp::create(builder, module.getLoc(), "tinyts_kernels.h", false);
+
+    if (failed(lowerGlobals()))
+      return failure();
+
+    // The entry function: one pointer per memref argument.
+    SmallVector<Type> argTypes;
+    for (Type t : func.getArgumentTypes()) {
+      auto memref = dyn_cast<MemRefType>(t);
+      if (!memref || !memref.hasStaticShape() || cTypeName(memref.getElementType()).empty())
+        return func.emitError() << "cannot pass argument of type " << t
+                                << " to C: expected a static memref of "
+                                   "int8/int16/int32/float";
+      argTypes.push_back(emitc::PointerType::get(memref.getElementType()));
+    }
+    builder.setInsertionPoint(func);
+    entry = emitc::FuncOp::create(
+        builder, func.getLoc(), prefix + "_invoke",
+        FunctionType::get(ctx, argTypes, {}));
+    Block *entryBlock = entry.addEntryBlock();
+    for (auto [oldArg, newArg] :
+         llvm::zip(func.getArguments(), entryBlock->getArguments())) {
+      Pointer p;
+      p.arg = newArg;
+      p.strides = stridesOf(cast<MemRefType>(oldArg.getType()));
+      pointers[oldArg] = p;
+    }
+    builder.setInsertionPointToStart(entryBlock);
+    for (Operation &op : func.getBody().front())
+      if (failed(lowerOp(&op)))
+        return failure();
+    emitc::ReturnOp::create(builder, func.getLoc(), Value());
+    func.erase();
+    for (Operation *g : deadGlobals)
+      g->erase();
+    return success();
+  }
+
+private:
+  static SmallVector<int64_t> stridesOf(MemRefType type) {
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(type.getStridesAndOffset(strides, offset)))
+      return {};
+    return strides;
+  }
+
+  /// Weights (constant globals) become static const arrays; the arena
+  /// becomes one aligned static array.
+  LogicalResult lowerGlobals() {
+    for (auto global : llvm::make_early_inc_range(module.getOps<memref::GlobalOp>())) {
+      MemRefType type = global.getType();
+      std::string ctype = cTypeName(type.getElementType());
+      if (ctype.empty() || !type.hasStaticShape())
+        return global.emitError() << "cannot emit global of type " << type;
+      StringRef sym = global.getSymName();
+      sym.consume_front("tinyts_");
+      std::string name = prefix + "_" + sanitize(sym);
+      globalNames[global.getSymName()] = name;
+      if (global.getConstant()) {
+        auto init = dyn_cast_or_null<DenseElementsAttr>(global.getInitialValueAttr());
+        if (!init)
+          return global.emitError() << "constant global without dense initial value";
+        auto flat = RankedTensorType::get({type.getNumElements()}, type.getElementType());
+        builder.setInsertionPoint(global);
+        emitc::GlobalOp::create(
+            builder, global.getLoc(), name,
+            emitc::ArrayType::get({type.getNumElements()}, type.getElementType()),
+            init.reshape(flat), /*extern=*/false, /*static=*/true, /*const=*/true);
+      } else {
+        if (global.getInitialValue() && !isa<UnitAttr>(*global.getInitialValue()))
+          return global.emitError() << "mutable global with an initial value is "
+                                       "not supported (only the arena)";
+        int64_t align = global.getAlignment().value_or(16);
+        builder.setInsertionPoint(global);
+        emitc::VerbatimOp::create(
+            builder, global.getLoc(),
+            ("static " + ctype + " " + name + "[" + std::to_string(type.getNumElements()) +
+             "] __attribute__((aligned(" + std::to_string(align) + ")));")
+                .c_str());
+      }
+      deadGlobals.push_back(global);
+    }
+    return success();
+  }
+
+  static std::string sanitize(StringRef name) {
+    std::string out;
+    for (char c : name)
+      out.push_back(llvm::isAlnum(c) ? c : '_');
+    while (!out.empty() && out.front() == '_')
+      out.erase(out.begin());
+    return out;
+  }
+
+  Attribute opaque(StringRef text) { return emitc::OpaqueAttr::get(ctx, text); }
+  Attribute i32(int64_t v) { return builder.getI32IntegerAttr(static_cast<int32_t>(v)); }
+
+  /// A const int32 array global for requantization parameters, expanded to
+  /// `channels` entries.
+  std::string paramArray(Location loc, StringRef what, ArrayRef<int32_t> values,
+                         int64_t channels) {
+    SmallVector<int32_t> expanded;
+    for (int64_t c = 0; c < channels; ++c)
+      expanded.push_back(values.size() == 1 ? values.front() : values[c]);
+    std::string name = prefix + "_q" + std::to_string(paramCounter) + "_" + what.str();
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPoint(entry);
+    auto i32Type = builder.getI32Type();
+    emitc::GlobalOp::create(
+        builder, loc, name, emitc::ArrayType::get({channels}, i32Type),
+        DenseIntElementsAttr::get(RankedTensorType::get({channels}, i32Type),
+                                  ArrayRef<int32_t>(expanded)),
+        false, true, true);
+    return name;
+  }
+
+  /// The argument list entry for a memref operand.
+  Attribute pointerArg(Value v, SmallVectorImpl<Value> &operands) {
+    const Pointer &p = pointers[v];
+    if (p.arg) {
+      operands.push_back(p.arg);
+      return builder.getIndexAttr(operands.size() - 1);
+    }
+    return opaque(p.expr);
+  }
+
+  FailureOr<Pointer> pointerOf(Operation *op, Value v) {
+    auto it = pointers.find(v);
+    if (it == pointers.end()) {
+      op->emitError() << "operand has no C address: it is not a function "
+                         "argument, a global or a view of one";
+      return failure();
+    }
+    return it->second;
+  }
+
+  /// C expression of `p` offset by `elements`, typed for `elem`.
+  Pointer offsetPointer(const Pointer &p, int64_t elements, Type elem,
+                        SmallVector<int64_t> strides) {
+    Pointer r;
+    r.strides = std::move(strides);
+    if (elements == 0) {
+      r.arg = p.arg;
+      r.expr = p.expr;
+      return r;
+    }
+    // Arguments keep their SSA form; express the offset in C via the
+    // emitted argument name is not possible, so materialise an expression.
+    std::string base = p.arg ? argName(p.arg) : p.expr;
+    r.expr = "(" + base + " + " + std::to_string(elements) + ")";
+    (void)elem;
+    return r;
+  }
+
+  std::string argName(Value arg) {
+    // The C emitter names block arguments v1, v2, ... in order.
+    return "v" + std::to_string(cast<BlockArgument>(arg).getArgNumber() + 1);
+  }
+
+  LogicalResult lowerOp(Operation *op) {
+    Location loc = op->getLoc();
+    if (isa<func::ReturnOp, arith::ConstantOp, memref::DeallocOp>(op))
+      return success();
+    if (auto get = dyn_cast<memref::GetGlobalOp>(op)) {
+      auto name = globalNames.find(get.getName());
+      if (name == globalNames.end())
+        return op->emitError() << "unknown global @" << get.getName();
+      Pointer p;
+      p.expr = name->second;
+      p.strides = stridesOf(get.getType());
+      pointers[get.getResult()] = p;
+      return success();
+    }
+    if (auto view = dyn_cast<memref::ViewOp>(op)) {
+      FailureOr<Pointer> src = pointerOf(op, view.getSource());
+      IntegerAttr shift;
+      if (failed(src) || !view.getSizes().empty() ||
+          !matchPattern(view.getByteShift(), m_Constant(&shift)))
+        return op->emitError() << "expects a static view into the arena";
+      Type elem = view.getType().getElementType();
+      std::string base = src->arg ? argName(src->arg) : src->expr;
+      Pointer p;
+      p.strides = stridesOf(view.getType());
+      p.expr = "(" + base + " + " + std::to_string(shift.getInt()) + ")";
+      if (!elem.isInteger(8))
+        p.expr = "((" + cTypeName(elem) + " *)" + p.expr + ")";
+      pointers[view.getResult()] = p;
+      return success();
+    }
+    if (isa<memref::CastOp, memref::CollapseShapeOp, memref::ExpandShapeOp>(op)) {
+      FailureOr<Pointer> src = pointerOf(op, op->getOperand(0));
+      if (failed(src))
+        return failure();
+      Pointer p = *src;
+      p.strides = stridesOf(cast<MemRefType>(op->getResult(0).getType()));
+      pointers[op->getResult(0)] = p;
+      return success();
+    }
+    if (auto sub = dyn_cast<memref::SubViewOp>(op)) {
+      FailureOr<Pointer> src = pointerOf(op, sub.getSource());
+      if (failed(src))
+        return failure();
+      if (!sub.getOffsets().empty() || !sub.getSizes().empty() || !sub.getStrides().empty())
+        return op->emitError() << "expects a subview with static offsets, sizes and strides";
+      int64_t elements = 0;
+      for (auto [off, stride] : llvm::zip(sub.getStaticOffsets(), src->strides))
+        elements += off * stride;
+      pointers[sub.getResult()] =
+          offsetPointer(*src, elements, sub.getType().getElementType(),
+                        stridesOf(sub.getType()));
+      return success();
+    }
+    if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+      auto type = cast<MemRefType>(copy.getSource().getType());
+      if (!type.getLayout().isIdentity() ||
+          !cast<MemRefType>(copy.getTarget().getType()).getLayout().isIdentity())
+        return op->emitError() << "can only copy contiguous buffers";
+      SmallVector<Value> operands;
+      SmallVector<Attribute> args = {pointerArg(copy.getTarget(), operands),
+                                     pointerArg(copy.getSource(), operands)};
+      int64_t bytes = type.getNumElements() * type.getElementTypeBitWidth() / 8;
+      args.push_back(builder.getI64IntegerAttr(bytes));
+      emitc::CallOpaqueOp::create(builder, loc, TypeRange{}, "memcpy", operands,
+                                  builder.getArrayAttr(args), ArrayAttr());
+      return success();
+    }
+    if (auto conv = dyn_cast<Conv2DOp>(op))
+      return lowerConv(conv);
+    if (auto dw = dyn_cast<DepthwiseConv2DOp>(op))
+      return lowerDepthwise(dw);
+    if (auto fc = dyn_cast<FullyConnectedOp>(op))
+      return lowerFullyConnected(fc);
+    if (auto add = dyn_cast<AddOp>(op))
+      return lowerAdd(add);
+    if (auto pool = dyn_cast<AvgPool2DOp>(op))
+      return lowerAvgPool(pool);
+    return op->emitError() << "tinyts-lower-to-emitc cannot lower '"
+                           << op->getName() << "' yet";
+  }
+
+  /// Checks an NHWC activation (batch 1, contiguous channels) and returns
+  /// {H, W, C, row stride, pixel stride}.
+  FailureOr<std::array<int64_t, 5>> nhwc(Operation *op, Value v, StringRef name) {
+    auto type = cast<MemRefType>(v.getType());
+    const Pointer &p = pointers[v];
+    if (type.getRank() != 4 || type.getDimSize(0) != 1 || p.strides.size() != 4 ||
+        p.strides[3] != 1)
+      return op->emitError() << "expects " << name
+                             << " to be a batch-1 NHWC buffer with contiguous "
+                                "channels, got "
+                             << type;
+    return std::array<int64_t, 5>{type.getDimSize(1), type.getDimSize(2),
+                                  type.getDimSize(3), p.strides[1], p.strides[2]};
+  }
+
+  template <typename ConvOp>
+  LogicalResult checkOperands(ConvOp op) {
+    for (Value v : op->getOperands())
+      if (failed(pointerOf(op, v)))
+        return failure();
+    if (!op.hasPureBufferSemantics())
+      return op.emitError() << "expects the memref form (bufferize first)";
+    return success();
+  }
+
+  void call(Operation *op, StringRef callee, ArrayRef<Attribute> args,
+            ArrayRef<Value> operands) {
+    emitc::CallOpaqueOp::create(builder, op->getLoc(), TypeRange{}, callee,
+                                operands, builder.getArrayAttr(args), ArrayAttr());
+  }
+
+  LogicalResult lowerConv(Conv2DOp op) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto in = nhwc(op, op.getInput(), "the input");
+    auto out = nhwc(op, op.getInit(), "the output");
+    if (failed(in) || failed(out))
+      return failure();
+    auto w = cast<MemRefType>(op.getWeights().getType());
+    int64_t outC = (*out)[2];
+    ++paramCounter;
+    std::string mult = paramArray(op.getLoc(), "mult", op.getMultiplier(), outC);
+    std::string shift = paramArray(op.getLoc(), "shift", op.getShift(), outC);
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args = {
+        pointerArg(op.getInput(), operands), i32((*in)[0]), i32((*in)[1]),
+        i32((*in)[2]), i32((*in)[3]), i32((*in)[4]),
+        pointerArg(op.getWeights(), operands), pointerArg(op.getBias(), operands),
+        pointerArg(op.getInit(), operands), i32((*out)[0]), i32((*out)[1]),
+        i32(outC), i32((*out)[3]), i32((*out)[4]), i32(w.getDimSize(1)),
+        i32(w.getDimSize(2)), i32(op.getStride()[0]), i32(op.getStride()[1]),
+        i32(op.getDilation()[0]), i32(op.getDilation()[1]), i32(op.getPad()[0]),
+        i32(op.getPad()[2]), i32(-static_cast<int32_t>(op.getInputZp())),
+        i32(static_cast<int32_t>(op.getOutputZp())), opaque(mult), opaque(shift),
+        i32(static_cast<int32_t>(op.getClampMin())),
+        i32(static_cast<int32_t>(op.getClampMax())),
+        // No scratch buffer yet: the kernel's slower path, same bytes.
+        opaque("NULL")};
+    call(op, "tinyts_conv2d_s8", args, operands);
+    return success();
+  }
+
+  LogicalResult lowerDepthwise(DepthwiseConv2DOp op) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto in = nhwc(op, op.getInput(), "the input");
+    auto out = nhwc(op, op.getInit(), "the output");
+    if (failed(in) || failed(out))
+      return failure();
+    auto w = cast<MemRefType>(op.getWeights().getType());
+    int64_t outC = (*out)[2];
+    ++paramCounter;
+    std::string mult = paramArray(op.getLoc(), "mult", op.getMultiplier(), outC);
+    std::string shift = paramArray(op.getLoc(), "shift", op.getShift(), outC);
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args = {
+        pointerArg(op.getInput(), operands), i32((*in)[0]), i32((*in)[1]),
+        i32((*in)[2]), i32((*in)[3]), i32((*in)[4]),
+        pointerArg(op.getWeights(), operands), pointerArg(op.getBias(), operands),
+        pointerArg(op.getInit(), operands), i32((*out)[0]), i32((*out)[1]),
+        i32(w.getDimSize(3)), i32((*out)[3]), i32((*out)[4]), i32(w.getDimSize(0)),
+        i32(w.getDimSize(1)), i32(op.getStride()[0]), i32(op.getStride()[1]),
+        i32(op.getDilation()[0]), i32(op.getDilation()[1]), i32(op.getPad()[0]),
+        i32(op.getPad()[2]), i32(-static_cast<int32_t>(op.getInputZp())),
+        i32(static_cast<int32_t>(op.getOutputZp())), opaque(mult), opaque(shift),
+        i32(static_cast<int32_t>(op.getClampMin())),
+        i32(static_cast<int32_t>(op.getClampMax()))};
+    call(op, "tinyts_depthwise_conv2d_s8", args, operands);
+    return success();
+  }
+
+  LogicalResult lowerFullyConnected(FullyConnectedOp op) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto in = cast<MemRefType>(op.getInput().getType());
+    auto out = cast<MemRefType>(op.getInit().getType());
+    const Pointer &pin = pointers[op.getInput()];
+    const Pointer &pout = pointers[op.getInit()];
+    if (pin.strides.size() != 2 || pin.strides[1] != 1 || pout.strides.size() != 2 ||
+        pout.strides[1] != 1)
+      return op.emitError() << "expects rows of contiguous features";
+    int64_t outN = out.getDimSize(1);
+    bool perChannel = op.getMultiplier().size() != 1;
+    ++paramCounter;
+    int64_t n = perChannel ? outN : 1;
+    std::string mult = paramArray(op.getLoc(), "mult", op.getMultiplier(), n);
+    std::string shift = paramArray(op.getLoc(), "shift", op.getShift(), n);
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args = {
+        pointerArg(op.getInput(), operands), i32(in.getDimSize(0)),
+        i32(in.getDimSize(1)), i32(pin.strides[0]),
+        pointerArg(op.getWeights(), operands), pointerArg(op.getBias(), operands),
+        pointerArg(op.getInit(), operands), i32(outN), i32(pout.strides[0]),
+        i32(-static_cast<int32_t>(op.getInputZp())), i32(0),
+        i32(static_cast<int32_t>(op.getOutputZp())), opaque(mult), opaque(shift),
+        i32(perChannel ? 1 : 0), i32(static_cast<int32_t>(op.getClampMin())),
+        i32(static_cast<int32_t>(op.getClampMax()))};
+    call(op, "tinyts_fully_connected_s8", args, operands);
+    return success();
+  }
+
+  /// {H, W, C, row stride, pixel stride, channel stride} of an elementwise
+  /// operand: NHWC with batch 1, or any contiguous buffer as one row.
+  FailureOr<std::array<int64_t, 6>> elementwise(Operation *op, Value v) {
+    auto type = cast<MemRefType>(v.getType());
+    const Pointer &p = pointers[v];
+    if (type.getRank() == 4 && type.getDimSize(0) == 1 && p.strides.size() == 4)
+      return std::array<int64_t, 6>{type.getDimSize(1), type.getDimSize(2),
+                                    type.getDimSize(3), p.strides[1],
+                                    p.strides[2], p.strides[3]};
+    if (type.getLayout().isIdentity())
+      return std::array<int64_t, 6>{1, 1, type.getNumElements(), 0, 0, 1};
+    return op->emitError() << "expects a batch-1 NHWC or contiguous buffer, got "
+                           << type;
+  }
+
+  LogicalResult lowerAdd(AddOp op) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto a = elementwise(op, op.getLhs());
+    auto b = elementwise(op, op.getRhs());
+    auto o = elementwise(op, op.getInit());
+    if (failed(a) || failed(b) || failed(o))
+      return failure();
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args = {
+        pointerArg(op.getLhs(), operands), i32((*a)[3]), i32((*a)[4]), i32((*a)[5]),
+        pointerArg(op.getRhs(), operands), i32((*b)[3]), i32((*b)[4]), i32((*b)[5]),
+        pointerArg(op.getInit(), operands), i32((*o)[3]), i32((*o)[4]),
+        i32((*o)[0]), i32((*o)[1]), i32((*o)[2]),
+        i32(-static_cast<int32_t>(op.getLhsZp())),
+        i32(static_cast<int32_t>(op.getLhsMultiplier())),
+        i32(static_cast<int32_t>(op.getLhsShift())),
+        i32(-static_cast<int32_t>(op.getRhsZp())),
+        i32(static_cast<int32_t>(op.getRhsMultiplier())),
+        i32(static_cast<int32_t>(op.getRhsShift())),
+        i32(static_cast<int32_t>(op.getLeftShift())),
+        i32(static_cast<int32_t>(op.getOutputZp())),
+        i32(static_cast<int32_t>(op.getOutputMultiplier())),
+        i32(static_cast<int32_t>(op.getOutputShift())),
+        i32(static_cast<int32_t>(op.getClampMin())),
+        i32(static_cast<int32_t>(op.getClampMax()))};
+    call(op, "tinyts_add_s8", args, operands);
+    return success();
+  }
+
+  LogicalResult lowerAvgPool(AvgPool2DOp op) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto in = nhwc(op, op.getInput(), "the input");
+    auto out = nhwc(op, op.getInit(), "the output");
+    if (failed(in) || failed(out))
+      return failure();
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args = {
+        pointerArg(op.getInput(), operands), i32((*in)[0]), i32((*in)[1]),
+        i32((*in)[2]), i32((*in)[3]), i32((*in)[4]),
+        pointerArg(op.getInit(), operands), i32((*out)[0]), i32((*out)[1]),
+        i32((*out)[3]), i32((*out)[4]), i32(op.getKernel()[0]),
+        i32(op.getKernel()[1]), i32(op.getStride()[0]), i32(op.getStride()[1]),
+        i32(op.getPad()[0]), i32(op.getPad()[2]),
+        i32(static_cast<int32_t>(op.getClampMin())),
+        i32(static_cast<int32_t>(op.getClampMax()))};
+    call(op, "tinyts_avg_pool2d_s8", args, operands);
+    return success();
+  }
+
+  ModuleOp module;
+  MLIRContext *ctx;
+  std::string prefix;
+  OpBuilder builder;
+  DenseMap<Value, Pointer> pointers;
+  llvm::StringMap<std::string> globalNames;
+  SmallVector<Operation *> deadGlobals;
+  emitc::FuncOp entry;
+  int paramCounter = 0;
+};
+
+struct LowerToEmitCPass
+    : tinyts::impl::TinyTSLowerToEmitCBase<LowerToEmitCPass> {
+  using TinyTSLowerToEmitCBase::TinyTSLowerToEmitCBase;
+
+  void runOnOperation() override {
+    if (failed(ModelLowering(getOperation(), prefix).run()))
+      signalPassFailure();
+  }
+};
+
+} // namespace

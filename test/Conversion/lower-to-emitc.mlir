@@ -1,0 +1,88 @@
+// RUN: tinyts-opt %s -split-input-file -tinyts-plan-memory -tinyts-lower-to-emitc -verify-diagnostics | FileCheck %s
+// RUN: tinyts-opt %s -split-input-file -tinyts-plan-memory -tinyts-lower-to-emitc -verify-diagnostics | tinyts-opt -split-input-file | mlir-translate -split-input-file --mlir-to-cpp | FileCheck %s --check-prefix=C
+
+// tinyts-lower-to-emitc: the planned model becomes runtime calls whose
+// operands are arena offsets, weight arrays and the function's arguments.
+
+// CHECK-LABEL: emitc.include "tinyts_kernels.h"
+// CHECK:       emitc.verbatim "static int8_t tinyts_model_arena[512] __attribute__((aligned(16)));"
+// CHECK-DAG:   emitc.global static const @tinyts_model_q1_mult : !emitc.array<4xi32> = dense<1073741824>
+// CHECK-DAG:   emitc.global static const @tinyts_model_q1_shift : !emitc.array<4xi32> = dense<-9>
+// CHECK:       emitc.func @tinyts_model_invoke(%[[X:.*]]: !emitc.ptr<i8>, %{{.*}}: !emitc.ptr<i8>, %{{.*}}: !emitc.ptr<i8>, %{{.*}}: !emitc.ptr<i8>, %{{.*}}: !emitc.ptr<i32>, %[[OUT:.*]]: !emitc.ptr<i8>)
+// CHECK:       call_opaque "tinyts_conv2d_s8"
+// CHECK:       call_opaque "tinyts_depthwise_conv2d_s8"
+// CHECK:       call_opaque "tinyts_add_s8"
+// CHECK:       call_opaque "tinyts_conv2d_s8"
+// CHECK-NOT:   memref.
+
+// The emitted code: strides from the memref layouts, offsets from the plan, the add
+// writing over the conv's buffer, the last conv into the output argument.
+// C-LABEL: #include "tinyts_kernels.h"
+// C: static int8_t tinyts_model_arena[512] __attribute__((aligned(16)));
+// C: void tinyts_model_invoke(int8_t* [[X:v[0-9]+]], int8_t* [[W:v[0-9]+]], int8_t* [[W2:v[0-9]+]], int8_t* [[DW:v[0-9]+]], int32_t* [[B:v[0-9]+]], int8_t* [[OUT:v[0-9]+]]) {
+// C-NEXT: tinyts_conv2d_s8([[X]], 8, 8, 3, 24, 3, [[W]], [[B]], (tinyts_model_arena + 0), 8, 8, 4, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, tinyts_model_q1_mult, tinyts_model_q1_shift, -128, 127, NULL);
+// C-NEXT: tinyts_depthwise_conv2d_s8((tinyts_model_arena + 0), 8, 8, 4, 32, 4, [[DW]], [[B]], (tinyts_model_arena + 256), 8, 8, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, tinyts_model_q2_mult, tinyts_model_q2_shift, -128, 127);
+// C-NEXT: tinyts_add_s8((tinyts_model_arena + 0), 32, 4, 1, (tinyts_model_arena + 256), 32, 4, 1, (tinyts_model_arena + 0), 32, 4, 8, 8, 4, 0, 1073741824, -1, 0, 1073741824, -1, 20, 0, 1073741824, -1, -128, 127);
+// C-NEXT: tinyts_conv2d_s8((tinyts_model_arena + 0), 8, 8, 4, 32, 4, [[W2]], [[B]], [[OUT]], 8, 8, 4, 32, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, tinyts_model_q3_mult, tinyts_model_q3_shift, -128, 127, NULL);
+// C-NEXT: return;
+func.func @residual(%x: memref<1x8x8x3xi8>, %w: memref<4x3x3x3xi8>, %w2: memref<4x1x1x4xi8>, %dw: memref<3x3x4x1xi8>, %b: memref<4xi32>, %out: memref<1x8x8x4xi8>) {
+  %a = memref.alloc() : memref<1x8x8x4xi8>
+  tinyts.conv2d %x, %w, %b outs(%a : memref<1x8x8x4xi8>) stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1] zp(0, 0) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x8x8x3xi8>, memref<4x3x3x3xi8>, memref<4xi32>
+  %bb = memref.alloc() : memref<1x8x8x4xi8>
+  tinyts.depthwise_conv2d %a, %dw, %b outs(%bb : memref<1x8x8x4xi8>) stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1] zp(0, 0) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x8x8x4xi8>, memref<3x3x4x1xi8>, memref<4xi32>
+  %c = memref.alloc() : memref<1x8x8x4xi8>
+  tinyts.add %a, %bb outs(%c : memref<1x8x8x4xi8>) left_shift 20 lhs(0, 1073741824, -1) rhs(0, 1073741824, -1) out(0, 1073741824, -1) clamp(-128, 127) : memref<1x8x8x4xi8>, memref<1x8x8x4xi8>
+  memref.dealloc %a : memref<1x8x8x4xi8>
+  memref.dealloc %bb : memref<1x8x8x4xi8>
+  tinyts.conv2d %c, %w2, %b outs(%out : memref<1x8x8x4xi8>) stride [1, 1] pad [0, 0, 0, 0] dilation [1, 1] zp(0, 0) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x8x8x4xi8>, memref<4x1x1x4xi8>, memref<4xi32>
+  memref.dealloc %c : memref<1x8x8x4xi8>
+  return
+}
+
+// -----
+
+// Weights in flash, a fully connected layer on rows, and a copy to the output.
+// CHECK-LABEL: emitc.global static const @tinyts_model_constant_4x8xi8 : !emitc.array<32xi8> = dense<3>
+// CHECK: call_opaque "tinyts_fully_connected_s8"
+// CHECK: call_opaque "memcpy"
+// C-LABEL: static const int8_t tinyts_model_constant_4x8xi8[32] = {3, 3,
+// C: tinyts_fully_connected_s8({{v[0-9]+}}, 1, 8, 8, tinyts_model_constant_4x8xi8, tinyts_model_constant_4xi32, (tinyts_model_arena + 0), 4, 4, 128, 0, -3, tinyts_model_q1_mult, tinyts_model_q1_shift, 0, -128, 127);
+// C: memcpy({{v[0-9]+}}, (tinyts_model_arena + 0), 4);
+memref.global "private" constant @__constant_4x8xi8 : memref<4x8xi8> = dense<3>
+memref.global "private" constant @__constant_4xi32 : memref<4xi32> = dense<7>
+func.func @fc(%x: memref<1x8xi8>, %out: memref<4xi8>) {
+  %w = memref.get_global @__constant_4x8xi8 : memref<4x8xi8>
+  %b = memref.get_global @__constant_4xi32 : memref<4xi32>
+  %a = memref.alloc() : memref<1x4xi8>
+  tinyts.fully_connected %x, %w, %b outs(%a : memref<1x4xi8>) zp(-128, -3) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x8xi8>, memref<4x8xi8>, memref<4xi32>
+  %flat = memref.collapse_shape %a [[0, 1]] : memref<1x4xi8> into memref<4xi8>
+  memref.copy %flat, %out : memref<4xi8> to memref<4xi8>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{tinyts-lower-to-emitc expects exactly one function (the model) but found 2}}
+module {
+  func.func @a() {
+    return
+  }
+  func.func @b() {
+    return
+  }
+}
+
+// -----
+
+// expected-error @+1 {{expects the model function to return its outputs through memref arguments (run buffer-results-to-out-params first)}}
+func.func @returns(%x: memref<4xi8>) -> memref<4xi8> {
+  return %x : memref<4xi8>
+}
+
+// -----
+
+func.func @generic(%x: memref<4xf32>, %y: memref<4xf32>) {
+  // expected-error @+1 {{tinyts-lower-to-emitc cannot lower 'linalg.copy' yet}}
+  linalg.copy ins(%x : memref<4xf32>) outs(%y : memref<4xf32>)
+  return
+}

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace mlir {
@@ -86,7 +87,11 @@ public:
         return func.emitError() << "cannot pass argument of type " << t
                                 << " to C: expected a static memref of "
                                    "int8/int16/int32/float";
-      argTypes.push_back(emitc::PointerType::get(memref.getElementType()));
+      // Arguments the model only reads (its inputs) are `const T *`.
+      Type pointee = memref.getElementType();
+      if (!isWritten(func.getArgument(argTypes.size())))
+        pointee = emitc::OpaqueType::get(ctx, "const " + cTypeName(pointee));
+      argTypes.push_back(emitc::PointerType::get(pointee));
     }
     builder.setInsertionPoint(func);
     entry = emitc::FuncOp::create(
@@ -112,6 +117,27 @@ public:
   }
 
 private:
+  /// Whether some op writes `v` (as a kernel destination or a copy target),
+  /// directly or through views.
+  static bool isWritten(Value v) {
+    SmallVector<Value> worklist = {v};
+    while (!worklist.empty()) {
+      Value cur = worklist.pop_back_val();
+      for (OpOperand &use : cur.getUses()) {
+        Operation *user = use.getOwner();
+        if (auto dps = dyn_cast<DestinationStyleOpInterface>(user))
+          if (dps.isDpsInit(&use))
+            return true;
+        if (auto copy = dyn_cast<memref::CopyOp>(user))
+          if (copy.getTarget() == cur)
+            return true;
+        if (isa<ViewLikeOpInterface, memref::CastOp>(user))
+          worklist.append(user->result_begin(), user->result_end());
+      }
+    }
+    return false;
+  }
+
   static SmallVector<int64_t> stridesOf(MemRefType type) {
     SmallVector<int64_t> strides;
     int64_t offset;

@@ -20,10 +20,13 @@ import mlir.ir  # noqa: F401  (loads the one MLIR copy before our extension)
 from mlir._mlir_libs import get_dialect_registry
 
 from . import _tinyts
-from .emitc import translate_to_c
-
-__all__ = ["translate_to_c", "__version__"]
-__version__ = "0.1.0"
 
 _tinyts.register_dialects(get_dialect_registry())
 _tinyts.register_passes()
+
+from .compiler import CompiledModel, compile  # noqa: E402
+from .emitc import translate_to_c  # noqa: E402
+from .pipeline import CompileError  # noqa: E402
+
+__all__ = ["CompileError", "CompiledModel", "compile", "translate_to_c", "__version__"]
+__version__ = "0.1.0"

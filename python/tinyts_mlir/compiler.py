@@ -1,0 +1,199 @@
+"""``tinyts_mlir.compile``: a TFLite model (or imported module) to C.
+
+>>> import tinyts_mlir
+>>> cm = tinyts_mlir.compile("model.tflite", target="cortex-m7")
+>>> cm.arena_bytes, cm.save("out/")
+>>> y = cm.run(x)                # host build, cached
+>>> r = cm.run_on_cortex_m7(x)   # QEMU: outputs, instructions, peak stack
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from mlir import ir
+
+from . import codegen, pipeline
+from .codegen import TensorInfo
+from .emitc import translate_to_c
+from .pipeline import CompileError, MemoryPlan
+
+TARGETS = ("cortex-m7", "host")
+RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime"
+_HARNESS_H = Path(__file__).resolve().parent / "targets" / "harness" / "tinyts_harness.h"
+
+
+def _tensor_infos(func: ir.Operation, which: str) -> list[TensorInfo]:
+    ftype = ir.FunctionType(ir.TypeAttr(func.attributes["function_type"]).value)
+    types = ftype.inputs if which == "arg" else ftype.results
+    attr_name = "arg_attrs" if which == "arg" else "res_attrs"
+    attrs = (ir.ArrayAttr(func.attributes[attr_name])
+             if attr_name in func.attributes else None)
+    infos = []
+    for i, t in enumerate(types):
+        rt = ir.RankedTensorType(t)
+        d = ir.DictAttr(attrs[i]) if attrs is not None else None
+        width = rt.element_type.width if isinstance(rt.element_type, ir.IntegerType) else 0
+        if width != 8:
+            raise CompileError(
+                f"model {which} {i} has element type {rt.element_type}: only int8 model "
+                "inputs and outputs are compiled so far (float-IO models are not yet)")
+
+        def get(key: str, default, conv, d=d):
+            return conv(d[key]) if d is not None and key in d else default
+
+        infos.append(TensorInfo(
+            name=get("tinyts.name", f"{which}{i}", lambda a: ir.StringAttr(a).value),
+            shape=tuple(rt.shape), dtype="int8",
+            scale=get("tinyts.scale", 1.0, lambda a: ir.FloatAttr(a).value),
+            zero_point=get("tinyts.zero_point", 0, lambda a: ir.IntegerAttr(a).value)))
+    return infos
+
+
+def _to_module(model: str | Path | bytes | ir.Module) -> ir.Module:
+    if isinstance(model, ir.Module):
+        # Compile a copy: the pipeline rewrites the module in place.
+        return ir.Module.parse(str(model), context=model.context)
+    from .frontend import import_tflite
+
+    return import_tflite(model)
+
+
+@dataclass
+class CompiledModel:
+    """C sources of one compiled model and what the compiler knows about them."""
+
+    prefix: str
+    target: str
+    source: str
+    header: str
+    inputs: list[TensorInfo]
+    outputs: list[TensorInfo]
+    plan: MemoryPlan
+    compile_seconds: float
+    _host_exe: Path | None = field(default=None, repr=False)
+    _workdir: Path | None = field(default=None, repr=False)
+
+    @property
+    def arena_bytes(self) -> int:
+        return self.plan.arena_bytes
+
+    def runtime_sources(self) -> list[Path]:
+        return sorted((RUNTIME_DIR / "src").glob("*.c"))
+
+    def save(self, out_dir: str | Path) -> Path:
+        """Write a self-contained folder: model C/H, runtime, Makefile."""
+        out = Path(out_dir)
+        (out / "runtime").mkdir(parents=True, exist_ok=True)
+        (out / f"{self.prefix}.c").write_text(self.source)
+        (out / f"{self.prefix}.h").write_text(self.header)
+        for src in self.runtime_sources():
+            shutil.copy2(src, out / "runtime" / src.name)
+        for hdr in list((RUNTIME_DIR / "include").glob("*.h")) + list(
+                (RUNTIME_DIR / "src").glob("*.h")):
+            shutil.copy2(hdr, out / "runtime" / hdr.name)
+        (out / "Makefile").write_text(_makefile(self.prefix))
+        return out
+
+    def _dir(self) -> Path:
+        if self._workdir is None:
+            digest = hashlib.sha256(self.source.encode()).hexdigest()[:16]
+            self._workdir = Path(tempfile.gettempdir()) / f"tinyts-{self.prefix}-{digest}"
+            self.save(self._workdir)
+            (self._workdir / "adapter.c").write_text(
+                codegen.harness_adapter(self.prefix, self.inputs, self.outputs))
+        return self._workdir
+
+    def _sources(self) -> list[Path]:
+        d = self._dir()
+        return [d / f"{self.prefix}.c", d / "adapter.c", *sorted((d / "runtime").glob("*.c"))]
+
+    def _check_input(self, x: np.ndarray) -> bytes:
+        info = self.inputs[0]
+        arr = np.asarray(x)
+        if arr.dtype != np.int8 or arr.size != int(np.prod(info.shape)):
+            raise ValueError(f"input '{info.name}' must be int8 with shape {list(info.shape)}, "
+                             f"got {arr.dtype}{list(arr.shape)}")
+        return arr.astype(np.int8).tobytes()
+
+    def _output(self, raw: bytes) -> np.ndarray:
+        info = self.outputs[0]
+        return np.frombuffer(raw, dtype=np.int8).reshape(info.shape).copy()
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        """Run on the host (built once per model with the host cc)."""
+        from .targets import host
+
+        data = self._check_input(x)
+        if self._host_exe is None or not self._host_exe.exists():
+            d = self._dir()
+            self._host_exe = host.build_executable(
+                self._sources(), [d, d / "runtime"], d / "build-host", name="model_host")
+        result = host.run_executable(self._host_exe, data, self.outputs[0].nbytes)
+        return self._output(result.output)
+
+    def build_cortex_m7(self, dsp: bool = True) -> Path:
+        from .targets import cortex_m7
+
+        d = self._dir()
+        return cortex_m7.build_elf(self._sources(), [d, d / "runtime"],
+                                   d / ("build-m7" if dsp else "build-m7-nodsp"),
+                                   dsp=dsp, name="model")
+
+    def run_on_cortex_m7(self, x: np.ndarray, dsp: bool = True):
+        """Run on the emulated Cortex-M7; returns (outputs, RunResult, SectionSizes)."""
+        from .targets import cortex_m7
+
+        elf = self.build_cortex_m7(dsp=dsp)
+        result = cortex_m7.run_elf(elf, self._check_input(x), self.outputs[0].nbytes)
+        return self._output(result.output), result, cortex_m7.section_sizes(elf)
+
+
+def _makefile(prefix: str) -> str:
+    return f"""# Generated by TinyTS-MLIR: builds {prefix} for the host and for Cortex-M7.
+SRCS := {prefix}.c $(wildcard runtime/*.c)
+CFLAGS_COMMON := -std=c99 -O3 -Wall -Iruntime -I.
+ARM_FLAGS := -mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16 -ffp-contract=off
+
+all: host m7
+
+host: $(SRCS)
+\tmkdir -p build/host && cd build/host && $(CC) $(CFLAGS_COMMON:-I%=-I../../%) -c $(addprefix ../../,$(SRCS))
+
+m7: $(SRCS)
+\tmkdir -p build/m7 && cd build/m7 && arm-none-eabi-gcc $(ARM_FLAGS) $(CFLAGS_COMMON:-I%=-I../../%) -c $(addprefix ../../,$(SRCS))
+
+clean:
+\trm -rf build
+
+.PHONY: all host m7 clean
+"""
+
+
+def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
+            prefix: str = "tinyts_model") -> CompiledModel:
+    """Compile an int8 TFLite model (path, bytes or imported module) to C."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target '{target}': expected one of {', '.join(TARGETS)}")
+    if not prefix.isidentifier():
+        raise ValueError(f"prefix '{prefix}' is not a C identifier")
+    t0 = time.perf_counter()
+    module = _to_module(model)
+    with module.context:
+        func = next(op.operation for op in module.body.operations
+                    if op.operation.name == "func.func")
+        inputs = _tensor_infos(func, "arg")
+        outputs = _tensor_infos(func, "res")
+        plan = pipeline.plan(module)
+        pipeline.lower_to_emitc(module, prefix)
+        source = translate_to_c(module)
+    header = codegen.header(prefix, plan.arena_bytes, inputs, outputs)
+    return CompiledModel(prefix=prefix, target=target, source=source, header=header,
+                         inputs=inputs, outputs=outputs, plan=plan,
+                         compile_seconds=time.perf_counter() - t0)

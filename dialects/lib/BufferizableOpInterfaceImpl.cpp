@@ -69,6 +69,6 @@ void mlir::tinyts::registerBufferizableOpInterfaceExternalModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, TinyTSDialect *) {
     attachKernelModels<Conv2DOp, DepthwiseConv2DOp, FullyConnectedOp, AddOp,
-                       AvgPool2DOp>(ctx);
+                       AvgPool2DOp, SoftmaxOp>(ctx);
   });
 }

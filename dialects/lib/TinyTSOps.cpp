@@ -362,6 +362,31 @@ LogicalResult AvgPool2DOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// SoftmaxOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() {
+  if (failed(verifyDestination(getOperation(), getInit())))
+    return failure();
+  auto in = shapedOf(getInput());
+  auto out = shapedOf(getInit());
+  if (in.getRank() < 1 || !in.hasStaticShape())
+    return emitOpError() << "expects a static input of rank >= 1 but got " << in;
+  if (in.getShape() != out.getShape())
+    return emitOpError() << "expects the result shape "
+                         << formatList(in.getShape()) << " of the input but got "
+                         << formatList(out.getShape());
+  int32_t shift = getInputLeftShift(), diffMin = getDiffMin(),
+          mult = getInputMultiplier();
+  if (shift < 0 || shift > 31)
+    return emitOpError() << "expects 'input_left_shift' in [0, 31] but got " << shift;
+  if (diffMin > 0)
+    return emitOpError() << "expects 'diff_min' <= 0 (minus the input radius) but got "
+                         << diffMin;
+  return checkMultiplier(getOperation(), "input_multiplier", mult);
+}
+
+//===----------------------------------------------------------------------===//
 // Memory effects (memref form)
 //===----------------------------------------------------------------------===//
 
@@ -376,4 +401,5 @@ TINYTS_KERNEL_EFFECTS(DepthwiseConv2DOp)
 TINYTS_KERNEL_EFFECTS(FullyConnectedOp)
 TINYTS_KERNEL_EFFECTS(AddOp)
 TINYTS_KERNEL_EFFECTS(AvgPool2DOp)
+TINYTS_KERNEL_EFFECTS(SoftmaxOp)
 #undef TINYTS_KERNEL_EFFECTS

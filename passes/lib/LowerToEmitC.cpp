@@ -336,6 +336,8 @@ private:
       return lowerAdd(add);
     if (auto pool = dyn_cast<AvgPool2DOp>(op))
       return lowerAvgPool(pool);
+    if (auto softmax = dyn_cast<SoftmaxOp>(op))
+      return lowerSoftmax(softmax);
     return op->emitError() << "tinyts-lower-to-emitc cannot lower '"
                            << op->getName() << "' yet";
   }
@@ -524,6 +526,26 @@ private:
         i32(static_cast<int32_t>(op.getClampMin())),
         i32(static_cast<int32_t>(op.getClampMax()))};
     call(op, "tinyts_avg_pool2d_s8", args, operands);
+    return success();
+  }
+
+  LogicalResult lowerSoftmax(SoftmaxOp op) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto type = cast<MemRefType>(op.getInput().getType());
+    int64_t n = type.getShape().back();
+    int64_t rows = type.getNumElements() / n;
+    if (!type.getLayout().isIdentity() ||
+        !cast<MemRefType>(op.getInit().getType()).getLayout().isIdentity())
+      return op.emitError() << "expects contiguous rows";
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args = {
+        pointerArg(op.getInput(), operands), i32(rows), i32(n), i32(n),
+        pointerArg(op.getInit(), operands), i32(n),
+        i32(static_cast<int32_t>(op.getInputMultiplier())),
+        i32(static_cast<int32_t>(op.getInputLeftShift())),
+        i32(static_cast<int32_t>(op.getDiffMin()))};
+    call(op, "tinyts_softmax_s8", args, operands);
     return success();
   }
 

@@ -357,6 +357,89 @@ struct RaiseAdd : OpRewritePattern<tosa::AddOp> {
   }
 };
 
+/// tosa.avg_pool2d on int8 with zero points 0 (TFLite averages raw values)
+/// (-> clamp).
+struct RaiseAvgPool : OpRewritePattern<tosa::AvgPool2dOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::AvgPool2dOp pool,
+                                PatternRewriter &rewriter) const override {
+    auto izp = getConstScalar(pool.getInputZp());
+    auto ozp = getConstScalar(pool.getOutputZp());
+    if (!hasElementWidth(pool.getInput(), 8) ||
+        !hasElementWidth(pool.getOutput(), 8) || !izp || !ozp || *izp != 0 ||
+        *ozp != 0 || !pool.getAccType().isSignlessInteger(32))
+      return rewriter.notifyMatchFailure(pool, "not TFLite's int8 average pool");
+    Operation *last = pool;
+    int32_t lo = -128, hi = 127;
+    Value result = pool.getOutput();
+    if (result.hasOneUse())
+      if (auto clamp = dyn_cast<tosa::ClampOp>(*result.getUsers().begin())) {
+        auto min = dyn_cast<IntegerAttr>(clamp.getMinVal());
+        auto max = dyn_cast<IntegerAttr>(clamp.getMaxVal());
+        if (min && max) {
+          lo = std::max<int64_t>(min.getValue().getSExtValue(), -128);
+          hi = std::min<int64_t>(max.getValue().getSExtValue(), 127);
+          last = clamp;
+        }
+      }
+    rewriter.setInsertionPoint(last);
+    Location loc = last->getLoc();
+    Type type = last->getResult(0).getType();
+    auto op = AvgPool2DOp::create(rewriter, loc, type, pool.getInput(),
+                                  createInit(rewriter, loc, type), pool.getKernel(),
+                                  pool.getStride(), pool.getPad(), lo, hi);
+    rewriter.replaceOp(last, op.getResult());
+    return success();
+  }
+};
+
+/// The importer's TOSA expansion of TFLite's int8 SOFTMAX: its last op (an
+/// int8 tosa.rescale) carries the kernel's parameters as `tinyts.softmax`;
+/// the chain's input is what its tosa.reduce_max reads.
+struct RaiseSoftmax : OpRewritePattern<tosa::RescaleOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::RescaleOp last,
+                                PatternRewriter &rewriter) const override {
+    auto params = last->getAttrOfType<DictionaryAttr>("tinyts.softmax");
+    if (!params)
+      return failure();
+    auto mult = params.getAs<IntegerAttr>("input_multiplier");
+    auto shift = params.getAs<IntegerAttr>("input_left_shift");
+    auto diffMin = params.getAs<IntegerAttr>("diff_min");
+    if (!mult || !shift || !diffMin)
+      return rewriter.notifyMatchFailure(last, "incomplete tinyts.softmax");
+    // Find the row maximum in the chain feeding `last`.
+    SmallVector<Operation *> worklist = {last};
+    DenseSet<Operation *> seen;
+    Value input;
+    while (!worklist.empty() && !input) {
+      Operation *op = worklist.pop_back_val();
+      if (!seen.insert(op).second)
+        continue;
+      if (auto max = dyn_cast<tosa::ReduceMaxOp>(op)) {
+        input = max.getInput();
+        break;
+      }
+      for (Value v : op->getOperands())
+        if (Operation *def = v.getDefiningOp())
+          worklist.push_back(def);
+    }
+    Type type = last.getOutput().getType();
+    if (!input || input.getType() != type || !hasElementWidth(input, 8))
+      return rewriter.notifyMatchFailure(last, "no int8 row maximum of the "
+                                               "result's shape in the chain");
+    rewriter.setInsertionPoint(last);
+    Location loc = last.getLoc();
+    auto op = SoftmaxOp::create(
+        rewriter, loc, type, input, createInit(rewriter, loc, type),
+        mult.getInt(), shift.getInt(), diffMin.getInt());
+    rewriter.replaceOp(last, op.getResult());
+    return success();
+  }
+};
+
 /// Why a TOSA op that looks like an int8 kernel was left on the generic
 /// path (for `report-unraised`).
 template <typename TosaConv>
@@ -392,7 +475,8 @@ struct RaiseKernelsPass
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RaiseConv2D, RaiseDepthwiseConv2D, RaiseAdd>(&getContext());
+    patterns.add<RaiseConv2D, RaiseDepthwiseConv2D, RaiseAdd, RaiseAvgPool,
+                 RaiseSoftmax>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     if (!reportUnraised)

@@ -63,22 +63,32 @@ def header(prefix: str, arena_bytes: int, inputs: list[TensorInfo],
 
 def harness_adapter(prefix: str, inputs: list[TensorInfo],
                     outputs: list[TensorInfo]) -> str:
-    """The adapter between the test harnesses (host and Cortex-M7) and the model."""
-    if len(inputs) != 1 or len(outputs) != 1:
-        raise ValueError("the harness runs models with one input and one output")
-    up = prefix.upper()
+    """The adapter between the test harnesses (host and Cortex-M7) and the
+    model: the harness's one input buffer holds every input back to back,
+    its output buffer every output."""
+    args = []
+    offset = 0
+    for t in inputs:
+        args.append(f"in + {offset}")
+        offset += t.nbytes
+    in_total = offset
+    offset = 0
+    for t in outputs:
+        args.append(f"out + {offset}")
+        offset += t.nbytes
+    out_total = offset
     return "\n".join([
         f"/* Harness adapter for {prefix} (generated). */",
         '#include "tinyts_harness.h"',
         f'#include "{prefix}.h"',
-        f"#define TINYTS_HARNESS_INPUT_BYTES {up}_INPUT_BYTES",
-        f"#define TINYTS_HARNESS_OUTPUT_BYTES {up}_OUTPUT_BYTES",
+        f"#define TINYTS_HARNESS_INPUT_BYTES {in_total}",
+        f"#define TINYTS_HARNESS_OUTPUT_BYTES {out_total}",
         "TINYTS_HARNESS_DEFINE_SIZES()",
         "int tinyts_harness_invoke(const int8_t *in, size_t in_bytes, int8_t *out,",
         "                          size_t out_bytes) {",
         "  (void)in_bytes;",
         "  (void)out_bytes;",
-        f"  {prefix}_invoke(in, out);",
+        f"  {prefix}_invoke({', '.join(args)});",
         "  return 0;",
         "}",
         "",

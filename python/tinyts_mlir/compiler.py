@@ -114,29 +114,41 @@ class CompiledModel:
         d = self._dir()
         return [d / f"{self.prefix}.c", d / "adapter.c", *sorted((d / "runtime").glob("*.c"))]
 
-    def _check_input(self, x: np.ndarray) -> bytes:
-        info = self.inputs[0]
-        arr = np.asarray(x)
-        if arr.dtype != np.int8 or arr.size != int(np.prod(info.shape)):
-            raise ValueError(f"input '{info.name}' must be int8 with shape {list(info.shape)}, "
-                             f"got {arr.dtype}{list(arr.shape)}")
-        return arr.astype(np.int8).tobytes()
+    @property
+    def _output_bytes(self) -> int:
+        return sum(t.nbytes for t in self.outputs)
 
-    def _output(self, raw: bytes) -> np.ndarray:
-        info = self.outputs[0]
-        return np.frombuffer(raw, dtype=np.int8).reshape(info.shape).copy()
+    def _check_inputs(self, xs: tuple[np.ndarray, ...]) -> bytes:
+        if len(xs) != len(self.inputs):
+            raise ValueError(f"the model takes {len(self.inputs)} input(s), got {len(xs)}")
+        data = b""
+        for info, x in zip(self.inputs, xs):
+            arr = np.asarray(x)
+            if arr.dtype != np.int8 or arr.size != int(np.prod(info.shape)):
+                raise ValueError(f"input '{info.name}' must be int8 with shape "
+                                 f"{list(info.shape)}, got {arr.dtype}{list(arr.shape)}")
+            data += arr.tobytes()
+        return data
 
-    def run(self, x: np.ndarray) -> np.ndarray:
+    def _outputs(self, raw: bytes) -> np.ndarray | list[np.ndarray]:
+        outs, offset = [], 0
+        for info in self.outputs:
+            outs.append(np.frombuffer(raw[offset:offset + info.nbytes],
+                                      dtype=np.int8).reshape(info.shape).copy())
+            offset += info.nbytes
+        return outs[0] if len(outs) == 1 else outs
+
+    def run(self, *xs: np.ndarray) -> np.ndarray | list[np.ndarray]:
         """Run on the host (built once per model with the host cc)."""
         from .targets import host
 
-        data = self._check_input(x)
+        data = self._check_inputs(xs)
         if self._host_exe is None or not self._host_exe.exists():
             d = self._dir()
             self._host_exe = host.build_executable(
                 self._sources(), [d, d / "runtime"], d / "build-host", name="model_host")
-        result = host.run_executable(self._host_exe, data, self.outputs[0].nbytes)
-        return self._output(result.output)
+        result = host.run_executable(self._host_exe, data, self._output_bytes)
+        return self._outputs(result.output)
 
     def build_cortex_m7(self, dsp: bool = True) -> Path:
         from .targets import cortex_m7
@@ -146,13 +158,13 @@ class CompiledModel:
                                    d / ("build-m7" if dsp else "build-m7-nodsp"),
                                    dsp=dsp, name="model")
 
-    def run_on_cortex_m7(self, x: np.ndarray, dsp: bool = True):
+    def run_on_cortex_m7(self, *xs: np.ndarray, dsp: bool = True):
         """Run on the emulated Cortex-M7; returns (outputs, RunResult, SectionSizes)."""
         from .targets import cortex_m7
 
         elf = self.build_cortex_m7(dsp=dsp)
-        result = cortex_m7.run_elf(elf, self._check_input(x), self.outputs[0].nbytes)
-        return self._output(result.output), result, cortex_m7.section_sizes(elf)
+        result = cortex_m7.run_elf(elf, self._check_inputs(xs), self._output_bytes)
+        return self._outputs(result.output), result, cortex_m7.section_sizes(elf)
 
 
 def _makefile(prefix: str) -> str:

@@ -66,7 +66,7 @@ def _model_function(module: ir.Module) -> ir.Operation:
 
 
 # Ops that need no kernel: constants, views and bookkeeping.
-_NO_KERNEL_NEEDED = {"tosa.const", "tosa.const_shape", "tosa.reshape", "tensor.empty",
+_NO_KERNEL_NEEDED = {"tosa.const", "tosa.const_shape", "tosa.reshape", "tosa.slice", "tensor.empty",
                      "func.return"}
 
 

@@ -62,6 +62,23 @@ func.func @fc(%x: memref<1x8xi8>, %out: memref<4xi8>) {
 
 // -----
 
+// Average pooling and softmax on a classifier head.
+// CHECK-LABEL: emitc.include "tinyts_kernels.h"
+// CHECK: call_opaque "tinyts_avg_pool2d_s8"
+// CHECK: call_opaque "tinyts_softmax_s8"
+// C: void tinyts_model_invoke(const int8_t* [[X:v[0-9]+]], int8_t* [[Y:v[0-9]+]]) {
+// C-NEXT: tinyts_avg_pool2d_s8([[X]], 3, 3, 10, 30, 10, (tinyts_model_arena + 0), 1, 1, 10, 10, 3, 3, 3, 3, 0, 0, -128, 127);
+// C-NEXT: tinyts_softmax_s8((tinyts_model_arena + 0), 1, 10, 10, [[Y]], 10, 1518291584, 22, -248);
+func.func @head(%x: memref<1x3x3x10xi8>, %y: memref<1x10xi8>) {
+  %a = memref.alloc() : memref<1x1x1x10xi8>
+  tinyts.avg_pool2d %x outs(%a : memref<1x1x1x10xi8>) kernel [3, 3] stride [3, 3] pad [0, 0, 0, 0] clamp(-128, 127) : memref<1x3x3x10xi8>
+  %flat = memref.collapse_shape %a [[0, 1, 2], [3]] : memref<1x1x1x10xi8> into memref<1x10xi8>
+  tinyts.softmax %flat outs(%y : memref<1x10xi8>) input_multiplier 1518291584 input_left_shift 22 diff_min -248 : memref<1x10xi8>
+  return
+}
+
+// -----
+
 // expected-error @+1 {{tinyts-lower-to-emitc expects exactly one function (the model) but found 2}}
 module {
   func.func @a() {

@@ -409,3 +409,33 @@ func.func @tensor_form_wrong_result(%in: tensor<1x3x3x32xi8>) -> tensor<1x1x2x32
     clamp(-128, 127) : tensor<1x3x3x32xi8> -> tensor<1x1x2x32xi8>
   return %0 : tensor<1x1x2x32xi8>
 }
+
+// -----
+
+func.func @softmax_shape(%in: tensor<1x10xi8>) -> tensor<1x9xi8> {
+  %init = tensor.empty() : tensor<1x9xi8>
+  // expected-error @+1 {{expects the result shape [1, 10] of the input but got [1, 9]}}
+  %0 = tinyts.softmax %in outs(%init : tensor<1x9xi8>) input_multiplier 1518291584
+         input_left_shift 22 diff_min -248 : tensor<1x10xi8> -> tensor<1x9xi8>
+  return %0 : tensor<1x9xi8>
+}
+
+// -----
+
+func.func @softmax_left_shift(%in: tensor<1x10xi8>) -> tensor<1x10xi8> {
+  %init = tensor.empty() : tensor<1x10xi8>
+  // expected-error @+1 {{expects 'input_left_shift' in [0, 31] but got 40}}
+  %0 = tinyts.softmax %in outs(%init : tensor<1x10xi8>) input_multiplier 1518291584
+         input_left_shift 40 diff_min -248 : tensor<1x10xi8> -> tensor<1x10xi8>
+  return %0 : tensor<1x10xi8>
+}
+
+// -----
+
+func.func @softmax_diff_min(%in: tensor<1x10xi8>) -> tensor<1x10xi8> {
+  %init = tensor.empty() : tensor<1x10xi8>
+  // expected-error @+1 {{expects 'diff_min' <= 0 (minus the input radius) but got 5}}
+  %0 = tinyts.softmax %in outs(%init : tensor<1x10xi8>) input_multiplier 1518291584
+         input_left_shift 22 diff_min 5 : tensor<1x10xi8> -> tensor<1x10xi8>
+  return %0 : tensor<1x10xi8>
+}

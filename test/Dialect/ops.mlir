@@ -89,3 +89,12 @@ func.func @add_memref(%a: memref<1x4x4x16xi8>, %b: memref<1x4x4x16xi8>, %out: me
     : memref<1x4x4x16xi8>, memref<1x4x4x16xi8>
   return
 }
+
+// CHECK-LABEL: func.func @softmax
+// CHECK: tinyts.softmax %{{.*}} outs(%{{.*}} : tensor<1x10xi8>) input_multiplier 1518291584 input_left_shift 22 diff_min -248 : tensor<1x10xi8> -> tensor<1x10xi8>
+func.func @softmax(%in: tensor<1x10xi8>) -> tensor<1x10xi8> {
+  %init = tensor.empty() : tensor<1x10xi8>
+  %0 = tinyts.softmax %in outs(%init : tensor<1x10xi8>) input_multiplier 1518291584
+         input_left_shift 22 diff_min -248 : tensor<1x10xi8> -> tensor<1x10xi8>
+  return %0 : tensor<1x10xi8>
+}

@@ -215,6 +215,41 @@ func.func @add_single_round_scale(%arg0: tensor<1x4x4x8xi8>, %arg1: tensor<1x4x4
 
 // -----
 
+// TFLite's AVERAGE_POOL_2D (raw values, zero points 0) with a fused clamp.
+// CHECK-LABEL: func.func @avg_pool
+// CHECK: %[[R:.*]] = tinyts.avg_pool2d %arg0 outs(%{{.*}} : tensor<1x1x1x8xi8>) kernel [3, 3] stride [3, 3] pad [0, 0, 0, 0] clamp(-128, 100) : tensor<1x3x3x8xi8> -> tensor<1x1x1x8xi8>
+// CHECK-NOT: tosa.avg_pool2d
+// CHECK: return %[[R]]
+func.func @avg_pool(%arg0: tensor<1x3x3x8xi8>) -> tensor<1x1x1x8xi8> {
+  %zp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.avg_pool2d %arg0, %zp, %zp {acc_type = i32, kernel = array<i64: 3, 3>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 3, 3>} : (tensor<1x3x3x8xi8>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x1x1x8xi8>
+  %1 = tosa.clamp %0 {min_val = -128 : i8, max_val = 100 : i8} : (tensor<1x1x1x8xi8>) -> tensor<1x1x1x8xi8>
+  return %1 : tensor<1x1x1x8xi8>
+}
+
+// -----
+
+// The importer's SOFTMAX expansion, shortened: the annotated last rescale
+// and the row maximum that finds the input. The chain is replaced.
+// CHECK-LABEL: func.func @softmax_chain
+// CHECK: %[[R:.*]] = tinyts.softmax %arg0 outs(%{{.*}} : tensor<1x10xi8>) input_multiplier 1518291584 input_left_shift 22 diff_min -248
+// CHECK-NOT: tosa.reduce_max
+// CHECK: return %[[R]]
+func.func @softmax_chain(%arg0: tensor<1x10xi8>) -> tensor<1x10xi8> {
+  %mx = tosa.reduce_max %arg0 {axis = 1 : i32} : (tensor<1x10xi8>) -> tensor<1x1xi8>
+  %m32 = tosa.cast %mx : (tensor<1x1xi8>) -> tensor<1x1xi32>
+  %x32 = tosa.cast %arg0 : (tensor<1x10xi8>) -> tensor<1x10xi32>
+  %d = tosa.sub %m32, %x32 : (tensor<1x1xi32>, tensor<1x10xi32>) -> tensor<1x10xi32>
+  %m = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<30> : tensor<1xi8>} : () -> tensor<1xi8>
+  %zp32 = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %zpo = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.rescale %d, %m, %s, %zp32, %zpo {scale32 = true, rounding_mode = SINGLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false, tinyts.softmax = {input_multiplier = 1518291584 : i32, input_left_shift = 22 : i32, diff_min = -248 : i32}} : (tensor<1x10xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x10xi8>
+  return %y : tensor<1x10xi8>
+}
+
+// -----
+
 // Negative: weights with a non-zero zero point are left to the generic path.
 // CHECK-LABEL: func.func @conv_weight_zp
 // CHECK: tosa.conv2d

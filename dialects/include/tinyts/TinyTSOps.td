@@ -226,4 +226,40 @@ def TinyTS_AvgPool2DOp : TinyTS_KernelOp<"avg_pool2d"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Softmax
+//===----------------------------------------------------------------------===//
+
+def TinyTS_SoftmaxOp : TinyTS_KernelOp<"softmax"> {
+  let summary = "int8 softmax over the last axis with TFLite's fixed-point algorithm";
+  let description = [{
+    TFLite Micro's int8 SOFTMAX over the innermost dimension: differences to
+    the row maximum are scaled by `input_multiplier`/`input_left_shift`
+    (PreprocessSoftmaxScaling(beta, input_scale, 5)), differences below
+    `diff_min` (-CalculateInputRadius) contribute nothing, exponentials and
+    the reciprocal of their sum use gemmlowp fixed point. The output has
+    TFLite's fixed quantization (scale 1/256, zero point -128).
+
+    ```mlir
+    %r = tinyts.softmax %in outs(%init : tensor<1x10xi8>)
+           input_multiplier 1518291584 input_left_shift 22 diff_min -248
+           : tensor<1x10xi8> -> tensor<1x10xi8>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_I8Shaped:$input,
+    TinyTS_I8Shaped:$init,
+    I32Attr:$input_multiplier,
+    I32Attr:$input_left_shift,
+    I32Attr:$diff_min
+  );
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
+  let assemblyFormat = [{
+    $input `outs` `(` $init `:` type($init) `)`
+    `input_multiplier` $input_multiplier `input_left_shift` $input_left_shift
+    `diff_min` $diff_min
+    attr-dict `:` type($input) (`->` type($result)^)?
+  }];
+}
+
 #endif // TINYTS_OPS_TD

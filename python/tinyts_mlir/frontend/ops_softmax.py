@@ -164,4 +164,15 @@ def softmax(cx: ImportContext, op: Operator) -> None:
     prod = srdhm(exp0, scale, shape)  # >= 0
     unsat = tosa.ArithmeticRightShiftOp(em.tt(shape, i32), prod, exponent, True).result
     y = em.rescale(unsat, em.i8, [1 << 30], [30], 0, -128, double_round=False)
+    # TFLite Micro's kernel parameters on the chain's last op (a discardable
+    # attribute: still pure TOSA), so tinyts-raise-kernels can replace the
+    # whole chain with one softmax kernel call.
+    mult, left = quantize_multiplier(
+        min(float(np.float32(beta)) * float(np.float32(cx.t(i).scale)) * (1 << 26),
+            float((1 << 31) - 1)))
+    radius = math.floor(31.0 * (1 << 26) / (1 << left))
+    y.owner.attributes["tinyts.softmax"] = ir.DictAttr.get({
+        "input_multiplier": ir.IntegerAttr.get(i32, mult),
+        "input_left_shift": ir.IntegerAttr.get(i32, left),
+        "diff_min": ir.IntegerAttr.get(i32, -radius)})
     cx.set(o, y)

@@ -1,0 +1,70 @@
+"""Every single-op fixture through tinyts_mlir.compile: bit-exact with TFLite
+Micro on the host, or a CompileError naming the ops that have no kernel yet.
+
+The two lists are explicit so that a new kernel (or a regression) shows up
+here as a deliberate change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinyts_mlir
+from tinyts_mlir.oracle import run_tflm
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tflite"
+
+COMPILES = [
+    "add", "avgpool_same_s2", "avgpool_valid", "conv_1x1_nobias", "conv_dilation2",
+    "conv_per_tensor", "conv_same_relu", "conv_same_s2_odd", "conv_valid_s2_relu6",
+    "dwconv_mult2_valid_s2", "dwconv_mult3_same", "dwconv_per_tensor", "dwconv_same",
+    "fc_from_4d", "fc_relu", "reshape", "reshape_diff_scale", "softmax", "softmax_4d",
+]
+
+NOT_YET = {
+    "add_relu_broadcast": "'tosa.add' x1",
+    "concat": "'tosa.concat' x1",
+    "hard_swish": "'tosa.table' x1",
+    "logistic": "'tosa.table' x1",
+    "maxpool_same_s2": "'tosa.max_pool2d' x1",
+    "maxpool_valid": "'tosa.max_pool2d' x1",
+    "mean_keepdims": "'tosa.reduce_sum' x2",
+    "mean_nokeep": "'tosa.reduce_sum' x2",
+    "mean_same_quant_h": "'tosa.reduce_sum' x1",
+    "mul": "'tosa.mul' x1",
+    "mul_broadcast": "'tosa.mul' x1",
+    "pad": "'tosa.pad' x1",
+    "relu": "'tosa.rescale' x1",
+    "relu6": "'tosa.clamp' x1",
+    "resize_nearest_x2": "'tosa.resize' x1",
+    "resize_nearest_x3_x4": "'tosa.resize' x1",
+    "transpose": "'tosa.transpose' x1",
+    "conv_float_io": "only int8 model inputs and outputs",
+}
+
+
+def test_lists_cover_every_fixture() -> None:
+    # shape_idiom: TFLite Micro cannot run it (no oracle); float32_conv is
+    # rejected by the importer (test_frontend_errors.py).
+    names = {p.stem for p in FIXTURES.glob("*.tflite")} - {"shape_idiom", "float32_conv"}
+    assert names == set(COMPILES) | set(NOT_YET)
+
+
+@pytest.mark.parametrize("name", COMPILES)
+def test_fixture_bit_exact_on_host(name: str) -> None:
+    path = FIXTURES / f"{name}.tflite"
+    cm = tinyts_mlir.compile(path, target="host")
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        xs = [rng.integers(-128, 128, size=t.shape, dtype=np.int8) for t in cm.inputs]
+        expected = run_tflm(path, xs)[0]
+        np.testing.assert_array_equal(cm.run(*xs), expected.reshape(cm.outputs[0].shape))
+
+
+@pytest.mark.parametrize("name", sorted(NOT_YET))
+def test_fixture_not_yet_compiled_is_reported(name: str) -> None:
+    with pytest.raises(tinyts_mlir.CompileError, match=NOT_YET[name]):
+        tinyts_mlir.compile(FIXTURES / f"{name}.tflite")

@@ -16,9 +16,10 @@ SubcommandAdder = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _subcommand_adders() -> list[SubcommandAdder]:
+    from .cli_compile import add_compile_subcommands
     from .frontend.cli import add_import_subcommand
 
-    return [add_import_subcommand]
+    return [add_import_subcommand, add_compile_subcommands]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import shutil
 import tempfile
 import time
@@ -22,7 +24,7 @@ from mlir import ir
 from . import codegen, pipeline
 from .codegen import TensorInfo
 from .emitc import translate_to_c
-from .pipeline import CompileError, MemoryPlan
+from .pipeline import CompileError, MemoryPlan, PlannedBuffer
 
 TARGETS = ("cortex-m7", "host")
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime"
@@ -99,7 +101,41 @@ class CompiledModel:
                 (RUNTIME_DIR / "src").glob("*.h")):
             shutil.copy2(hdr, out / "runtime" / hdr.name)
         (out / "Makefile").write_text(_makefile(self.prefix))
+        (out / "model.json").write_text(json.dumps(self._description(), indent=2) + "\n")
         return out
+
+    def _description(self) -> dict:
+        return {
+            "prefix": self.prefix,
+            "target": self.target,
+            "arena_bytes": self.arena_bytes,
+            "compile_seconds": self.compile_seconds,
+            "inputs": [dataclasses.asdict(t) for t in self.inputs],
+            "outputs": [dataclasses.asdict(t) for t in self.outputs],
+            "memory_plan": [dataclasses.asdict(b) for b in self.plan.buffers],
+        }
+
+    @classmethod
+    def load(cls, folder: str | Path) -> CompiledModel:
+        """Reopen a folder written by :meth:`save`."""
+        folder = Path(folder)
+        meta_path = folder / "model.json"
+        if not meta_path.is_file():
+            raise FileNotFoundError(f"{folder} has no model.json: not a folder written by "
+                                    "`tinyts compile` / CompiledModel.save")
+        meta = json.loads(meta_path.read_text())
+        prefix = meta["prefix"]
+
+        def tensors(key: str) -> list[TensorInfo]:
+            return [TensorInfo(**{**t, "shape": tuple(t["shape"])}) for t in meta[key]]
+
+        plan = MemoryPlan(arena_bytes=meta["arena_bytes"],
+                          buffers=tuple(PlannedBuffer(**b) for b in meta["memory_plan"]))
+        return cls(prefix=prefix, target=meta["target"],
+                   source=(folder / f"{prefix}.c").read_text(),
+                   header=(folder / f"{prefix}.h").read_text(),
+                   inputs=tensors("inputs"), outputs=tensors("outputs"), plan=plan,
+                   compile_seconds=meta["compile_seconds"])
 
     def _dir(self) -> Path:
         if self._workdir is None:

@@ -1,0 +1,93 @@
+"""``tinyts compile`` and ``tinyts run``: thin wrappers over the library."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from .compiler import TARGETS, CompiledModel, compile
+
+
+def _summary(cm: CompiledModel) -> str:
+    lines = [f"arena        {cm.arena_bytes:>10,} bytes  ({len(cm.plan.buffers)} buffers)"]
+    for kind, tensors in (("input", cm.inputs), ("output", cm.outputs)):
+        for t in tensors:
+            lines.append(f"{kind:<12} {t.nbytes:>10,} bytes  int8{list(t.shape)} "
+                         f"scale={t.scale:.6g} zero_point={t.zero_point}  '{t.name}'")
+    lines.append(f"compile time {cm.compile_seconds:>10.2f} s")
+    return "\n".join(lines)
+
+
+def run_compile(args: argparse.Namespace) -> int:
+    cm = compile(args.model, target=args.target, prefix=args.prefix)
+    out = cm.save(args.output)
+    print(f"wrote {out}/ ({cm.prefix}.c, {cm.prefix}.h, runtime/, Makefile, model.json)")
+    print(_summary(cm))
+    return 0
+
+
+def _load_inputs(args: argparse.Namespace, cm: CompiledModel) -> list[np.ndarray]:
+    if args.input:
+        arrays = [np.load(p) for p in args.input]
+    else:
+        rng = np.random.default_rng(args.seed)
+        arrays = [rng.integers(-128, 128, size=t.shape, dtype=np.int8) for t in cm.inputs]
+        print(f"input: random int8 (seed {args.seed})")
+    return arrays
+
+
+def run_run(args: argparse.Namespace) -> int:
+    cm = CompiledModel.load(args.folder)
+    xs = _load_inputs(args, cm)
+    if args.on == "qemu":
+        y, result, sizes = cm.run_on_cortex_m7(*xs, dsp=not args.no_dsp)
+        print(f"ran on the emulated Cortex-M7 (QEMU mps2-an500, DSP kernels "
+              f"{'off' if args.no_dsp else 'on'})")
+        print(f"arena              {cm.arena_bytes:>12,} bytes")
+        print(f"peak stack         {result.peak_stack_bytes:>12,} bytes")
+        print(f"peak SRAM          {cm.arena_bytes + result.peak_stack_bytes:>12,} bytes "
+              "(arena + stack of invoke)")
+        print(f"flash              {sizes.flash:>12,} bytes (text {sizes.text:,}, "
+              f"rodata {sizes.rodata:,})")
+        print(f"executed instr.    {result.instructions:>12,}")
+    else:
+        y = cm.run(*xs)
+        print("ran on the host")
+    outs = y if isinstance(y, list) else [y]
+    for i, o in enumerate(outs):
+        print(f"output {i}: {np.array2string(o.ravel()[:16], separator=' ')}"
+              f"{' ...' if o.size > 16 else ''}")
+    if args.output:
+        np.save(args.output, outs[0])
+    if args.check_tflm:
+        from .oracle import run_tflm
+
+        ref = run_tflm(args.check_tflm, xs)
+        same = all(np.array_equal(o.ravel(), r.ravel()) for o, r in zip(outs, ref))
+        print(f"TFLite Micro: outputs {'identical' if same else 'DIFFERENT'}")
+        if not same:
+            return 1
+    return 0
+
+
+def add_compile_subcommands(
+        subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser("compile", help="compile an int8 .tflite model to C")
+    p.add_argument("model", help="the .tflite file")
+    p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("--target", choices=TARGETS, default="cortex-m7")
+    p.add_argument("--prefix", default="tinyts_model", help="prefix of the C symbols")
+    p.set_defaults(func=run_compile)
+
+    r = subparsers.add_parser("run", help="run a compiled folder on the host or on QEMU")
+    r.add_argument("folder", help="folder written by `tinyts compile`")
+    r.add_argument("--on", choices=("host", "qemu"), default="host")
+    r.add_argument("--input", nargs="+", help=".npy file(s), one per model input "
+                   "(default: random int8)")
+    r.add_argument("--seed", type=int, default=0, help="seed of the random input")
+    r.add_argument("--output", help="save the (first) output as .npy")
+    r.add_argument("--no-dsp", action="store_true", help="portable kernels on Cortex-M7")
+    r.add_argument("--check-tflm", metavar="MODEL",
+                   help="compare with TFLite Micro on MODEL (exit 1 when different)")
+    r.set_defaults(func=run_run)

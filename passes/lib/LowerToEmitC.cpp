@@ -373,7 +373,12 @@ private:
                                 operands, builder.getArrayAttr(args), ArrayAttr());
   }
 
-  LogicalResult lowerConv(Conv2DOp op) {
+  /// conv2d and depthwise_conv2d share one call shape; they differ in the
+  /// callee, the weight dims holding the window, the channel argument (output
+  /// channels or depth multiplier) and conv2d's trailing scratch pointer.
+  template <typename ConvOp>
+  LogicalResult lowerConvLike(ConvOp op, StringRef callee, int64_t khDim,
+                              int64_t channelArg, bool scratch) {
     if (failed(checkOperands(op)))
       return failure();
     auto in = nhwc(op, op.getInput(), "the input");
@@ -391,46 +396,29 @@ private:
         i32((*in)[2]), i32((*in)[3]), i32((*in)[4]),
         pointerArg(op.getWeights(), operands), pointerArg(op.getBias(), operands),
         pointerArg(op.getInit(), operands), i32((*out)[0]), i32((*out)[1]),
-        i32(outC), i32((*out)[3]), i32((*out)[4]), i32(w.getDimSize(1)),
-        i32(w.getDimSize(2)), i32(op.getStride()[0]), i32(op.getStride()[1]),
-        i32(op.getDilation()[0]), i32(op.getDilation()[1]), i32(op.getPad()[0]),
-        i32(op.getPad()[2]), i32(-static_cast<int32_t>(op.getInputZp())),
-        i32(static_cast<int32_t>(op.getOutputZp())), opaque(mult), opaque(shift),
-        i32(static_cast<int32_t>(op.getClampMin())),
-        i32(static_cast<int32_t>(op.getClampMax())),
-        // No scratch buffer yet: the kernel's slower path, same bytes.
-        opaque("NULL")};
-    call(op, "tinyts_conv2d_s8", args, operands);
-    return success();
-  }
-
-  LogicalResult lowerDepthwise(DepthwiseConv2DOp op) {
-    if (failed(checkOperands(op)))
-      return failure();
-    auto in = nhwc(op, op.getInput(), "the input");
-    auto out = nhwc(op, op.getInit(), "the output");
-    if (failed(in) || failed(out))
-      return failure();
-    auto w = cast<MemRefType>(op.getWeights().getType());
-    int64_t outC = (*out)[2];
-    ++paramCounter;
-    std::string mult = paramArray(op.getLoc(), "mult", op.getMultiplier(), outC);
-    std::string shift = paramArray(op.getLoc(), "shift", op.getShift(), outC);
-    SmallVector<Value> operands;
-    SmallVector<Attribute> args = {
-        pointerArg(op.getInput(), operands), i32((*in)[0]), i32((*in)[1]),
-        i32((*in)[2]), i32((*in)[3]), i32((*in)[4]),
-        pointerArg(op.getWeights(), operands), pointerArg(op.getBias(), operands),
-        pointerArg(op.getInit(), operands), i32((*out)[0]), i32((*out)[1]),
-        i32(w.getDimSize(3)), i32((*out)[3]), i32((*out)[4]), i32(w.getDimSize(0)),
-        i32(w.getDimSize(1)), i32(op.getStride()[0]), i32(op.getStride()[1]),
+        i32(channelArg), i32((*out)[3]), i32((*out)[4]), i32(w.getDimSize(khDim)),
+        i32(w.getDimSize(khDim + 1)), i32(op.getStride()[0]), i32(op.getStride()[1]),
         i32(op.getDilation()[0]), i32(op.getDilation()[1]), i32(op.getPad()[0]),
         i32(op.getPad()[2]), i32(-static_cast<int32_t>(op.getInputZp())),
         i32(static_cast<int32_t>(op.getOutputZp())), opaque(mult), opaque(shift),
         i32(static_cast<int32_t>(op.getClampMin())),
         i32(static_cast<int32_t>(op.getClampMax()))};
-    call(op, "tinyts_depthwise_conv2d_s8", args, operands);
+    if (scratch)
+      args.push_back(opaque("NULL")); // no scratch yet: slower path, same bytes
+    call(op, callee, args, operands);
     return success();
+  }
+
+  LogicalResult lowerConv(Conv2DOp op) {
+    int64_t outC = cast<MemRefType>(op.getInit().getType()).getDimSize(3);
+    return lowerConvLike(op, "tinyts_conv2d_s8", /*khDim=*/1, outC,
+                         /*scratch=*/true);
+  }
+
+  LogicalResult lowerDepthwise(DepthwiseConv2DOp op) {
+    int64_t multiplier = cast<MemRefType>(op.getWeights().getType()).getDimSize(3);
+    return lowerConvLike(op, "tinyts_depthwise_conv2d_s8", /*khDim=*/0,
+                         multiplier, /*scratch=*/false);
   }
 
   LogicalResult lowerFullyConnected(FullyConnectedOp op) {

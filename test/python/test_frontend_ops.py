@@ -100,3 +100,25 @@ def test_per_tensor_vs_per_channel_rescale():
     per_channel = str(import_tflite(FIXTURES / "conv_same_relu.tflite"))
     assert "per_channel = false" in per_tensor and "per_channel = true" not in per_tensor
     assert "per_channel = true" in per_channel
+
+
+def test_float_quantize_rounds_like_tflm_on_ties_and_random_floats() -> None:
+    """QUANTIZE from float on values off the quantization grid, including
+    exact .5 ties of both signs: TFLM rounds half away from zero."""
+    from tinyts_mlir import iree_check, oracle
+    from tinyts_mlir.frontend.reader import read_model
+
+    path = str(FIXTURES / "conv_float_io.tflite")
+    g = read_model(path)
+    scale = np.float32(g.tensors[g.operators[0].outputs[0]].scale)
+    shape = g.tensors[g.inputs[0]].shape
+    n = int(np.prod(shape))
+    rng = np.random.default_rng(11)
+    ties = (np.arange(n) % 40 - 20 + 0.5).astype(np.float32) * scale
+    random = rng.uniform(-140, 140, size=n).astype(np.float32) * scale
+    for x in (ties, random):
+        x = x.reshape(shape).astype(np.float32)
+        got = iree_check.run_vmfb(vmfb(path), [x])
+        want = oracle.run_tflm(path, [x])
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(np.asarray(a).ravel(), np.asarray(b).ravel())

@@ -66,6 +66,23 @@ def mul(cx: ImportContext, op: Operator) -> None:
     cx.set(o, _out_clamp(cx, y, act, o))
 
 
+def _round_half_away(em, y: ir.Value, shape: list[int]) -> ir.Value:
+    """std::round in TOSA, exactly: r = floor(y), frac = y - r (exact), and
+    r + 1 when frac > 0.5, or frac == 0.5 and y >= 0."""
+    ones = [1] * len(shape)
+    f32, i1 = em.tt(shape, em.f32), em.tt(shape, em.i1)
+    half = em.const(np.full(ones, 0.5, np.float32), em.f32)
+    zero = em.const(np.full(ones, 0.0, np.float32), em.f32)
+    one = em.const(np.full(ones, 1.0, np.float32), em.f32)
+    r = tosa.FloorOp(f32, y).result
+    frac = tosa.SubOp(f32, y, r).result
+    above = tosa.GreaterOp(i1, frac, half).result
+    tie_up = tosa.LogicalAndOp(i1, tosa.EqualOp(frac, half).result,
+                               tosa.GreaterEqualOp(i1, y, zero).result).result
+    up = tosa.LogicalOrOp(i1, above, tie_up).result
+    return tosa.AddOp(f32, r, tosa.SelectOp(f32, up, one, zero).result).result
+
+
 @converter("QUANTIZE")
 def quantize(cx: ImportContext, op: Operator) -> None:
     em = cx.em
@@ -74,11 +91,14 @@ def quantize(cx: ImportContext, op: Operator) -> None:
     cx.require_int8(op, o)
     shape = cx.shape(o)
     if ti.dtype == "FLOAT32":
-        # TFLM: clamp(round(x / scale) + zp). Multiplying by 1/scale matches x / scale except in
-        # rare last-ulp ties (documented limitation); the float→int cast rounds to nearest.
+        # TFLM: clamp(round(x / scale) + zp) with round half away from zero. TOSA has no
+        # float division: multiplying by 1/scale matches x / scale except where the two differ
+        # in the last ulp right at a rounding boundary (documented limitation).
         x = cx.value(op, i)
-        inv = em.const(np.full([1] * len(shape), 1.0 / np.float32(to.scale), np.float32), em.f32)
+        ones = [1] * len(shape)
+        inv = em.const(np.full(ones, 1.0 / np.float32(to.scale), np.float32), em.f32)
         y = tosa.MulOp(em.tt(shape, em.f32), x, inv, em.const(np.array([0]), em.i8)).result
+        y = _round_half_away(em, y, shape)
         y = em.cast(y, em.i32)
         # + zero point with saturation to int8, exactly: a unit rescale with output_zp.
         cx.set(o, em.rescale(y, em.i8, [1 << 30], [30], 0, to.zp, double_round=False))

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Per-model benchmark table: TFLite Micro's arena vs ours, Cortex-M7 cost, MACs.
+
+Usage:
+    .venv/bin/python benchmarks/run_benchmarks.py [--models NAME ...]
+        [--output benchmarks/results/table.md] [--seed 0]
+
+Prints one markdown row per corpus model (../shared/models, not unsupported/)
+to stdout and a progress line per model to stderr. See benchmarks/README.md
+for what each column means and how it is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = REPO_ROOT.parent / "shared" / "models"
+
+COLUMNS = ["model", "TFLM arena (B)", "our arena (B)", "arena ratio", "peak stack (B)",
+           "flash (B)", "M7 instructions", "MACs", "MACs/instr", "compile (s)",
+           "output = TFLM"]
+
+
+@dataclass
+class Row:
+    model: str
+    tflm_arena: str = "?"
+    arena: str = "-"
+    ratio: str = "-"
+    stack: str = "-"
+    flash: str = "-"
+    instructions: str = "-"
+    macs: str = "?"
+    macs_per_instr: str = "-"
+    compile_s: str = "-"
+    equal: str = "-"
+
+    def markdown(self) -> str:
+        cells = [self.model, self.tflm_arena, self.arena, self.ratio, self.stack, self.flash,
+                 self.instructions, self.macs, self.macs_per_instr, self.compile_s, self.equal]
+        return "| " + " | ".join(cells) + " |"
+
+
+def _header() -> str:
+    return ("| " + " | ".join(COLUMNS) + " |\n"
+            + "|" + "|".join("---" if i == 0 else "---:" for i in range(len(COLUMNS))) + "|")
+
+
+def _one_line(text: str, n: int = 60) -> str:
+    flat = " ".join(str(text).split()).replace("|", "/")
+    return flat[:n]
+
+
+def _random_inputs(path: Path, seed: int) -> list[np.ndarray]:
+    from tinyts_mlir.oracle import input_details
+
+    rng = np.random.default_rng(seed)
+    xs = []
+    for d in input_details(path):
+        dtype = np.dtype(d["dtype"])
+        shape = tuple(int(s) for s in d["shape"])
+        if np.issubdtype(dtype, np.integer):
+            info = np.iinfo(dtype)
+            xs.append(rng.integers(info.min, info.max + 1, size=shape, dtype=dtype))
+        else:
+            xs.append(rng.uniform(-1.0, 1.0, size=shape).astype(dtype))
+    return xs
+
+
+def benchmark(path: Path, seed: int) -> Row:
+    import tinyts_mlir
+    from tinyts_mlir.analysis import count_macs
+    from tinyts_mlir.frontend import import_tflite
+    from tinyts_mlir.oracle import run_tflm, tflm_arena_bytes
+
+    row = Row(model=path.stem)
+    tflm_arena: int | None = None
+    macs: int | None = None
+    try:
+        tflm_arena = tflm_arena_bytes(path)
+        row.tflm_arena = f"{tflm_arena:,}"
+    except Exception as err:  # noqa: BLE001  (a row, never a crash)
+        row.tflm_arena = f"error: {_one_line(err)}"
+    try:
+        module = import_tflite(path)
+        with module.context:
+            macs = count_macs(module).total
+        row.macs = f"{macs:,}"
+    except Exception as err:  # noqa: BLE001
+        row.macs = f"error: {_one_line(err)}"
+
+    t0 = time.perf_counter()
+    try:
+        cm = tinyts_mlir.compile(path, target="cortex-m7")
+        compile_s = time.perf_counter() - t0
+    except tinyts_mlir.CompileError as err:
+        note = f"not yet: {_one_line(err)}"
+        row.arena = note
+        for name in ("ratio", "stack", "flash", "instructions", "macs_per_instr",
+                     "compile_s", "equal"):
+            setattr(row, name, "not yet")
+        return row
+    except Exception as err:  # noqa: BLE001
+        row.arena = f"error: {_one_line(err)}"
+        return row
+
+    row.arena = f"{cm.arena_bytes:,}"
+    row.compile_s = f"{compile_s:.2f}"
+    if tflm_arena:
+        row.ratio = f"{cm.arena_bytes / tflm_arena:.2f}"
+    try:
+        xs = _random_inputs(path, seed)
+        y, result, sizes = cm.run_on_cortex_m7(*xs, dsp=True)
+        row.stack = f"{result.peak_stack_bytes:,}"
+        row.flash = f"{sizes.flash:,}"
+        row.instructions = f"{result.instructions:,}"
+        if macs is not None and result.instructions:
+            row.macs_per_instr = f"{macs / result.instructions:.3f}"
+        ours = y if isinstance(y, list) else [y]
+        ref = run_tflm(path, xs)
+        same = len(ours) == len(ref) and all(
+            np.array_equal(a.reshape(-1), np.asarray(b).reshape(-1)) for a, b in zip(ours, ref))
+        row.equal = "yes" if same else "NO"
+    except Exception as err:  # noqa: BLE001
+        row.equal = f"error: {_one_line(err)}"
+    return row
+
+
+def corpus_models() -> list[Path]:
+    return sorted(CORPUS_DIR.glob("*.tflite"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--models", nargs="+", metavar="NAME",
+                    help="model names (file stems in ../shared/models); default: all")
+    ap.add_argument("--output", type=Path, default=None,
+                    help="also write the table to this markdown file "
+                         "(e.g. benchmarks/results/table.md)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the random input")
+    args = ap.parse_args(argv)
+
+    models = corpus_models()
+    if args.models:
+        by_name = {p.stem: p for p in models}
+        unknown = [m for m in args.models if m.removesuffix(".tflite") not in by_name]
+        if unknown:
+            ap.error(f"unknown model(s): {', '.join(unknown)}; "
+                     f"known: {', '.join(sorted(by_name))}")
+        models = [by_name[m.removesuffix(".tflite")] for m in args.models]
+
+    import tinyts_mlir  # noqa: F401  (any rebuild happens before the table starts)
+
+    lines = [_header()]
+    print(lines[0], flush=True)
+    for i, path in enumerate(models, 1):
+        print(f"[{i}/{len(models)}] {path.stem} ...", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
+        row = benchmark(path, args.seed)
+        line = row.markdown()
+        lines.append(line)
+        print(line, flush=True)
+        print(f"[{i}/{len(models)}] {path.stem} done in {time.perf_counter() - t0:.1f} s",
+              file=sys.stderr, flush=True)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -87,20 +87,20 @@ def _weights(cx: ImportContext, op: Operator, idx: int) -> np.ndarray:
     return w
 
 
-@converter("CONV_2D")
-def conv2d(cx: ImportContext, op: Operator) -> None:
-    em = cx.em
-    i, w_i = op.inputs[0], op.inputs[1]
-    o = op.outputs[0]
-    cx.require_int8(op, i, o)
-    o_ = op.options
+def _symmetric_weights(cx: ImportContext, op: Operator, w_i: int) -> np.ndarray:
+    """The constant int8 filter of a convolution, which must have zero point 0."""
     w = _weights(cx, op, w_i)
     if int(np.any(cx.t(w_i).quant.zero_point != 0)):
         raise cx.fail(op, "non-zero filter zero point")
-    ishape, oshape = cx.shape(i), cx.shape(o)
-    oc, kh, kw, ic = w.shape
-    if ic != ishape[3]:
-        raise cx.fail(op, f"grouped convolution (input {ishape[3]} channels, filter {ic}) is not supported")
+    return w
+
+
+def _conv_window(cx: ImportContext, op: Operator, kh: int, kw: int
+                 ) -> tuple[ir.Value, list[int], list[int], list[int]]:
+    """Input, TOSA pads, strides and dilations of a CONV_2D/DEPTHWISE_CONV_2D
+    window (SAME or VALID), trimmed so the TOSA output extent is exact."""
+    o_ = op.options
+    ishape, oshape = cx.shape(op.inputs[0]), cx.shape(op.outputs[0])
     sh, sw = o_.StrideH(), o_.StrideW()
     dh, dw = o_.DilationHFactor(), o_.DilationWFactor()
     if o_.Padding() == 0:
@@ -108,11 +108,27 @@ def conv2d(cx: ImportContext, op: Operator) -> None:
         pl, pr = same_pads(ishape[2], kw, sw, dw, oshape[2])
     else:
         pt = pb = pl = pr = 0
-    act = cx.act(op, o_.FusedActivationFunction())
-    x, pads = fit_window(cx, cx.value(op, i), (kh, kw), (sh, sw), (dh, dw), (oshape[1], oshape[2]), [pt, pb, pl, pr])
+    x, pads = fit_window(cx, cx.value(op, op.inputs[0]), (kh, kw), (sh, sw), (dh, dw),
+                         (oshape[1], oshape[2]), [pt, pb, pl, pr])
+    return x, pads, [sh, sw], [dh, dw]
+
+
+@converter("CONV_2D")
+def conv2d(cx: ImportContext, op: Operator) -> None:
+    em = cx.em
+    i, w_i = op.inputs[0], op.inputs[1]
+    o = op.outputs[0]
+    cx.require_int8(op, i, o)
+    w = _symmetric_weights(cx, op, w_i)
+    ishape, oshape = cx.shape(i), cx.shape(o)
+    oc, kh, kw, ic = w.shape
+    if ic != ishape[3]:
+        raise cx.fail(op, f"grouped convolution (input {ishape[3]} channels, filter {ic}) is not supported")
+    x, pads, stride, dilation = _conv_window(cx, op, kh, kw)
+    act = cx.act(op, op.options.FusedActivationFunction())
     acc = tosa.Conv2DOp(em.tt(oshape, em.i32), x, em.const(w, em.i8), _bias(cx, op, oc),
                         em.zp(cx.t(i).zp, em.i8), em.zp(0, em.i8),
-                        _a(pads), _a([sh, sw]), _a([dh, dw]), ir.TypeAttr.get(em.i32)).result
+                        _a(pads), _a(stride), _a(dilation), ir.TypeAttr.get(em.i32)).result
     cx.set(o, _requant_out(cx, op, acc, i, w_i, o, act, oc))
 
 
@@ -122,29 +138,19 @@ def depthwise(cx: ImportContext, op: Operator) -> None:
     i, w_i = op.inputs[0], op.inputs[1]
     o = op.outputs[0]
     cx.require_int8(op, i, o)
-    o_ = op.options
-    w = _weights(cx, op, w_i)
-    if int(np.any(cx.t(w_i).quant.zero_point != 0)):
-        raise cx.fail(op, "non-zero filter zero point")
+    w = _symmetric_weights(cx, op, w_i)
     ishape, oshape = cx.shape(i), cx.shape(o)
     _, kh, kw, cm = w.shape
     c = ishape[3]
     if cm % c != 0 or cm != oshape[3]:
         raise cx.fail(op, f"filter has {cm} channels, input {c}, output {oshape[3]}: inconsistent depth multiplier")
     mult = cm // c
-    sh, sw = o_.StrideH(), o_.StrideW()
-    dh, dw = o_.DilationHFactor(), o_.DilationWFactor()
-    if o_.Padding() == 0:
-        pt, pb = same_pads(ishape[1], kh, sh, dh, oshape[1])
-        pl, pr = same_pads(ishape[2], kw, sw, dw, oshape[2])
-    else:
-        pt = pb = pl = pr = 0
-    act = cx.act(op, o_.FusedActivationFunction())
+    x, pads, stride, dilation = _conv_window(cx, op, kh, kw)
+    act = cx.act(op, op.options.FusedActivationFunction())
     wt = w.reshape(kh, kw, c, mult)
-    x, pads = fit_window(cx, cx.value(op, i), (kh, kw), (sh, sw), (dh, dw), (oshape[1], oshape[2]), [pt, pb, pl, pr])
     acc = tosa.DepthwiseConv2DOp(em.tt(oshape, em.i32), x, em.const(wt, em.i8), _bias(cx, op, cm),
                                  em.zp(cx.t(i).zp, em.i8), em.zp(0, em.i8),
-                                 _a(pads), _a([sh, sw]), _a([dh, dw]), ir.TypeAttr.get(em.i32)).result
+                                 _a(pads), _a(stride), _a(dilation), ir.TypeAttr.get(em.i32)).result
     cx.set(o, _requant_out(cx, op, acc, i, w_i, o, act, cm))
 
 

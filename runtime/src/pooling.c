@@ -23,14 +23,17 @@ TINYTS_INLINE void pool_range(int32_t origin, int32_t size, int32_t k,
   *hi = b;
 }
 
-void tinyts_avg_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
+// The window walk shared by average and max pooling: only the taps inside
+// the input count. `is_max` is a constant at each call site, so each public
+// kernel gets its own specialised loop.
+TINYTS_INLINE void pool2d(const int8_t *input, int32_t in_h, int32_t in_w,
                           int32_t c, int32_t in_row_stride,
                           int32_t in_pix_stride, int8_t *output,
-                          int32_t out_h, int32_t out_w,
-                          int32_t out_row_stride, int32_t out_pix_stride,
-                          int32_t kh, int32_t kw, int32_t stride_h,
-                          int32_t stride_w, int32_t pad_top, int32_t pad_left,
-                          int32_t act_min, int32_t act_max) {
+                          int32_t out_h, int32_t out_w, int32_t out_row_stride,
+                          int32_t out_pix_stride, int32_t kh, int32_t kw,
+                          int32_t stride_h, int32_t stride_w, int32_t pad_top,
+                          int32_t pad_left, int32_t act_min, int32_t act_max,
+                          int is_max) {
   for (int32_t oy = 0; oy < out_h; ++oy) {
     const int32_t iy0 = oy * stride_h - pad_top;
     int32_t ky0, ky1;
@@ -42,19 +45,37 @@ void tinyts_avg_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
       const int32_t count = (ky1 - ky0) * (kx1 - kx0);
       int8_t *o = output + oy * out_row_stride + ox * out_pix_stride;
       for (int32_t ch = 0; ch < c; ++ch) {
-        int32_t acc = 0;
+        int32_t acc = is_max ? -128 : 0;
         for (int32_t ky = ky0; ky < ky1; ++ky) {
           const int8_t *row = input + (iy0 + ky) * in_row_stride + ch;
-          for (int32_t kx = kx0; kx < kx1; ++kx)
-            acc += row[(ix0 + kx) * in_pix_stride];
+          for (int32_t kx = kx0; kx < kx1; ++kx) {
+            const int32_t v = row[(ix0 + kx) * in_pix_stride];
+            if (is_max)
+              acc = v > acc ? v : acc;
+            else
+              acc += v;
+          }
         }
-        if (count > 0)
+        if (!is_max && count > 0)
           acc = acc > 0 ? (acc + count / 2) / count
                         : (acc - count / 2) / count;
         o[ch] = (int8_t)tinyts_clamp(acc, act_min, act_max);
       }
     }
   }
+}
+
+void tinyts_avg_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
+                          int32_t c, int32_t in_row_stride,
+                          int32_t in_pix_stride, int8_t *output,
+                          int32_t out_h, int32_t out_w,
+                          int32_t out_row_stride, int32_t out_pix_stride,
+                          int32_t kh, int32_t kw, int32_t stride_h,
+                          int32_t stride_w, int32_t pad_top, int32_t pad_left,
+                          int32_t act_min, int32_t act_max) {
+  pool2d(input, in_h, in_w, c, in_row_stride, in_pix_stride, output, out_h,
+         out_w, out_row_stride, out_pix_stride, kh, kw, stride_h, stride_w,
+         pad_top, pad_left, act_min, act_max, /*is_max=*/0);
 }
 
 void tinyts_max_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
@@ -65,28 +86,9 @@ void tinyts_max_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                           int32_t kh, int32_t kw, int32_t stride_h,
                           int32_t stride_w, int32_t pad_top, int32_t pad_left,
                           int32_t act_min, int32_t act_max) {
-  for (int32_t oy = 0; oy < out_h; ++oy) {
-    const int32_t iy0 = oy * stride_h - pad_top;
-    int32_t ky0, ky1;
-    pool_range(iy0, in_h, kh, &ky0, &ky1);
-    for (int32_t ox = 0; ox < out_w; ++ox) {
-      const int32_t ix0 = ox * stride_w - pad_left;
-      int32_t kx0, kx1;
-      pool_range(ix0, in_w, kw, &kx0, &kx1);
-      int8_t *o = output + oy * out_row_stride + ox * out_pix_stride;
-      for (int32_t ch = 0; ch < c; ++ch) {
-        int32_t m = -128;
-        for (int32_t ky = ky0; ky < ky1; ++ky) {
-          const int8_t *row = input + (iy0 + ky) * in_row_stride + ch;
-          for (int32_t kx = kx0; kx < kx1; ++kx) {
-            const int32_t v = row[(ix0 + kx) * in_pix_stride];
-            m = v > m ? v : m;
-          }
-        }
-        o[ch] = (int8_t)tinyts_clamp(m, act_min, act_max);
-      }
-    }
-  }
+  pool2d(input, in_h, in_w, c, in_row_stride, in_pix_stride, output, out_h,
+         out_w, out_row_stride, out_pix_stride, kh, kw, stride_h, stride_w,
+         pad_top, pad_left, act_min, act_max, /*is_max=*/1);
 }
 
 void tinyts_mean_s8(const int8_t *input, int32_t n_out,

@@ -236,8 +236,8 @@ private:
     return it->second;
   }
 
-  /// C expression of `p` offset by `elements`, typed for `elem`.
-  Pointer offsetPointer(const Pointer &p, int64_t elements, Type elem,
+  /// C expression of `p` offset by `elements` (same element type).
+  Pointer offsetPointer(const Pointer &p, int64_t elements,
                         SmallVector<int64_t> strides) {
     Pointer r;
     r.strides = std::move(strides);
@@ -246,11 +246,9 @@ private:
       r.expr = p.expr;
       return r;
     }
-    // Arguments keep their SSA form; express the offset in C via the
-    // emitted argument name is not possible, so materialise an expression.
+    // An offset argument becomes a C expression over the argument's name.
     std::string base = p.arg ? argName(p.arg) : p.expr;
     r.expr = "(" + base + " + " + std::to_string(elements) + ")";
-    (void)elem;
     return r;
   }
 
@@ -308,8 +306,7 @@ private:
       for (auto [off, stride] : llvm::zip(sub.getStaticOffsets(), src->strides))
         elements += off * stride;
       pointers[sub.getResult()] =
-          offsetPointer(*src, elements, sub.getType().getElementType(),
-                        stridesOf(sub.getType()));
+          offsetPointer(*src, elements, stridesOf(sub.getType()));
       return success();
     }
     if (auto copy = dyn_cast<memref::CopyOp>(op)) {

@@ -234,8 +234,7 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
     t0 = time.perf_counter()
     module = _to_module(model)
     with module.context:
-        func = next(op.operation for op in module.body.operations
-                    if op.operation.name == "func.func")
+        func = pipeline.model_function(module)
         inputs = _tensor_infos(func, "arg")
         outputs = _tensor_infos(func, "res")
         plan = pipeline.plan(module)

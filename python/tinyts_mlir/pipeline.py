@@ -58,7 +58,8 @@ def _run(module: ir.Module, pipeline: str, stage: str) -> None:
         raise CompileError(f"{stage} failed: {err}") from None
 
 
-def _model_function(module: ir.Module) -> ir.Operation:
+def model_function(module: ir.Module) -> ir.Operation:
+    """The module's one func.func (the model)."""
     funcs = [op for op in module.body.operations if op.operation.name == "func.func"]
     if len(funcs) != 1:
         raise CompileError(f"expected one model function, found {len(funcs)}")
@@ -74,7 +75,7 @@ def _check_lowerable(module: ir.Module) -> None:
     """Fail with the list of ops that have no kernel (the generic path to C
     does not exist yet)."""
     missing: dict[str, int] = {}
-    for op in _model_function(module).regions[0].blocks[0].operations:
+    for op in model_function(module).regions[0].blocks[0].operations:
         name = op.operation.name
         if not name.startswith("tinyts.") and name not in _NO_KERNEL_NEEDED:
             missing[name] = missing.get(name, 0) + 1
@@ -90,7 +91,7 @@ def plan(module: ir.Module) -> MemoryPlan:
     _run(module, RAISE_PIPELINE, "kernel raising")
     _check_lowerable(module)
     _run(module, PLAN_PIPELINE, "bufferization and memory planning")
-    func = _model_function(module)
+    func = model_function(module)
     arena = ir.IntegerAttr(func.attributes["tinyts.arena_bytes"]).value
     buffers = []
     for entry in ir.ArrayAttr(func.attributes["tinyts.memory_plan"]):

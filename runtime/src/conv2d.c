@@ -22,8 +22,6 @@
 #include "tinyts_internal.h"
 
 #if TINYTS_DSP
-TINYTS_INLINE uint32_t tinyts_ror8(uint32_t v) { return (v >> 8) | (v << 24); }
-
 /// acc0 += sum (x + off) * f0, acc1 += sum (x + off) * f1 over n elements.
 TINYTS_INLINE void dot2_s8(const int8_t *x, const int8_t *f0,
                            const int8_t *f1, int32_t n, int32_t off,
@@ -34,13 +32,13 @@ TINYTS_INLINE void dot2_s8(const int8_t *x, const int8_t *f0,
   for (; i + 4 <= n; i += 4) {
     const uint32_t xv = (uint32_t)tinyts_read_s32(x + i);
     const uint32_t xe = __sxtab16(off2, xv);
-    const uint32_t xo = __sxtab16(off2, tinyts_ror8(xv));
+    const uint32_t xo = tinyts_sxtab16_ror8(off2, xv);
     const uint32_t w0 = (uint32_t)tinyts_read_s32(f0 + i);
     const uint32_t w1 = (uint32_t)tinyts_read_s32(f1 + i);
     a0 = __smlad(xe, __sxtb16(w0), a0);
-    a0 = __smlad(xo, __sxtb16(tinyts_ror8(w0)), a0);
+    a0 = __smlad(xo, tinyts_sxtb16_ror8(w0), a0);
     a1 = __smlad(xe, __sxtb16(w1), a1);
-    a1 = __smlad(xo, __sxtb16(tinyts_ror8(w1)), a1);
+    a1 = __smlad(xo, tinyts_sxtb16_ror8(w1), a1);
   }
   for (; i < n; ++i) {
     const int32_t xv = x[i] + off;
@@ -60,8 +58,8 @@ TINYTS_INLINE int32_t dot1_s8(const int8_t *x, const int8_t *f, int32_t n,
     const uint32_t xv = (uint32_t)tinyts_read_s32(x + i);
     const uint32_t w = (uint32_t)tinyts_read_s32(f + i);
     acc = __smlad(__sxtab16(off2, xv), __sxtb16(w), acc);
-    acc = __smlad(__sxtab16(off2, tinyts_ror8(xv)),
-                  __sxtb16(tinyts_ror8(w)), acc);
+    acc = __smlad(tinyts_sxtab16_ror8(off2, xv),
+                  tinyts_sxtb16_ror8(w), acc);
   }
   for (; i < n; ++i)
     acc += (x[i] + off) * f[i];
@@ -97,29 +95,36 @@ TINYTS_INLINE void mac2x2_s8(const int8_t *x0, const int8_t *x1,
                              int32_t off, int32_t *acc) {
   const uint32_t off2 = ((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16);
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-  int32_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const uint32_t p = (uint32_t)tinyts_read_s32(x0 + i);
-    const uint32_t q = (uint32_t)tinyts_read_s32(x1 + i);
+  // Two base pointers and two distances keep the loop within the register
+  // file (x1 - x0 and f1 - f0 are loop invariant).
+  const int32_t dx = (int32_t)(x1 - x0), df = (int32_t)(f1 - f0);
+  const int8_t *xp = x0, *fp = f0;
+  const int8_t *const fend = f0 + (n & ~3);
+  while (fp < fend) {
+    const uint32_t p = (uint32_t)tinyts_read_s32(xp);
+    const uint32_t q = (uint32_t)tinyts_read_s32(xp + dx);
     const uint32_t pe = __sxtab16(off2, p);
-    const uint32_t po = __sxtab16(off2, tinyts_ror8(p));
+    const uint32_t po = tinyts_sxtab16_ror8(off2, p);
     const uint32_t qe = __sxtab16(off2, q);
-    const uint32_t qo = __sxtab16(off2, tinyts_ror8(q));
-    const uint32_t w0 = (uint32_t)tinyts_read_s32(f0 + i);
+    const uint32_t qo = tinyts_sxtab16_ror8(off2, q);
+    const uint32_t w0 = (uint32_t)tinyts_read_s32(fp);
     const uint32_t w0e = __sxtb16(w0);
-    const uint32_t w0o = __sxtb16(tinyts_ror8(w0));
     a00 = __smlad(pe, w0e, a00);
-    a00 = __smlad(po, w0o, a00);
     a10 = __smlad(qe, w0e, a10);
+    const uint32_t w0o = tinyts_sxtb16_ror8(w0);
+    a00 = __smlad(po, w0o, a00);
     a10 = __smlad(qo, w0o, a10);
-    const uint32_t w1 = (uint32_t)tinyts_read_s32(f1 + i);
+    const uint32_t w1 = (uint32_t)tinyts_read_s32(fp + df);
     const uint32_t w1e = __sxtb16(w1);
-    const uint32_t w1o = __sxtb16(tinyts_ror8(w1));
     a01 = __smlad(pe, w1e, a01);
-    a01 = __smlad(po, w1o, a01);
     a11 = __smlad(qe, w1e, a11);
+    const uint32_t w1o = tinyts_sxtb16_ror8(w1);
+    a01 = __smlad(po, w1o, a01);
     a11 = __smlad(qo, w1o, a11);
+    xp += 4;
+    fp += 4;
   }
+  int32_t i = n & ~3;
   for (; i < n; ++i) {
     const int32_t p = x0[i] + off, q = x1[i] + off;
     a00 += p * f0[i];
@@ -202,6 +207,7 @@ static void conv_pairs_s8(const int8_t *input, int32_t in_h, int32_t in_w,
   const int32_t k = kh * kw * in_c;
   const int32_t npix = out_h * out_w;
   const int8_t pad = (int8_t)(-input_offset);
+  const int fast = tinyts_fast_requant_ok(bias, shift, out_c, k);
   for (int32_t q = 0; q < npix; q += 2) {
     const int32_t two = q + 1 < npix;
     const int32_t oy0 = q / out_w, ox0 = q - oy0 * out_w;
@@ -224,18 +230,33 @@ static void conv_pairs_s8(const int8_t *input, int32_t in_h, int32_t in_w,
     }
     int8_t *o0 = output + oy0 * out_row_stride + ox0 * out_pix_stride;
     int8_t *o1 = output + oy1 * out_row_stride + ox1 * out_pix_stride;
+    if (!two) // a lone last pixel: its outputs are written twice (same bytes)
+      o1 = o0;
     const int8_t *f = filter;
     int32_t oc = 0;
-    for (; oc + 2 <= out_c; oc += 2, f += 2 * k) {
-      int32_t acc[4];
-      acc[0] = acc[2] = bias ? bias[oc] : 0;
-      acc[1] = acc[3] = bias ? bias[oc + 1] : 0;
-      mac2x2_s8(x0, x1, f, f + k, k, input_offset, acc);
-      const int32_t m0 = multiplier[oc], s0 = shift[oc];
-      const int32_t m1 = multiplier[oc + 1], s1 = shift[oc + 1];
-      o0[oc] = tinyts_requant_s8(acc[0], m0, s0, output_offset, act_min, act_max);
-      o0[oc + 1] = tinyts_requant_s8(acc[1], m1, s1, output_offset, act_min, act_max);
-      if (two) {
+    if (fast) {
+      for (; oc + 2 <= out_c; oc += 2, f += 2 * k) {
+        int32_t acc[4];
+        acc[0] = acc[2] = bias ? bias[oc] : 0;
+        acc[1] = acc[3] = bias ? bias[oc + 1] : 0;
+        mac2x2_s8(x0, x1, f, f + k, k, input_offset, acc);
+        const int32_t m0 = multiplier[oc], e0 = -shift[oc];
+        const int32_t m1 = multiplier[oc + 1], e1 = -shift[oc + 1];
+        o0[oc] = tinyts_requant_fast(acc[0], m0, e0, output_offset, act_min, act_max);
+        o0[oc + 1] = tinyts_requant_fast(acc[1], m1, e1, output_offset, act_min, act_max);
+        o1[oc] = tinyts_requant_fast(acc[2], m0, e0, output_offset, act_min, act_max);
+        o1[oc + 1] = tinyts_requant_fast(acc[3], m1, e1, output_offset, act_min, act_max);
+      }
+    } else {
+      for (; oc + 2 <= out_c; oc += 2, f += 2 * k) {
+        int32_t acc[4];
+        acc[0] = acc[2] = bias ? bias[oc] : 0;
+        acc[1] = acc[3] = bias ? bias[oc + 1] : 0;
+        mac2x2_s8(x0, x1, f, f + k, k, input_offset, acc);
+        const int32_t m0 = multiplier[oc], s0 = shift[oc];
+        const int32_t m1 = multiplier[oc + 1], s1 = shift[oc + 1];
+        o0[oc] = tinyts_requant_s8(acc[0], m0, s0, output_offset, act_min, act_max);
+        o0[oc + 1] = tinyts_requant_s8(acc[1], m1, s1, output_offset, act_min, act_max);
         o1[oc] = tinyts_requant_s8(acc[2], m0, s0, output_offset, act_min, act_max);
         o1[oc + 1] = tinyts_requant_s8(acc[3], m1, s1, output_offset, act_min, act_max);
       }
@@ -246,11 +267,18 @@ static void conv_pairs_s8(const int8_t *input, int32_t in_h, int32_t in_w,
       mac2x2_s8(x0, x1, f, f, k, input_offset, acc);
       o0[oc] = tinyts_requant_s8(acc[0], multiplier[oc], shift[oc], output_offset,
                                  act_min, act_max);
-      if (two)
-        o1[oc] = tinyts_requant_s8(acc[2], multiplier[oc], shift[oc],
-                                   output_offset, act_min, act_max);
+      o1[oc] = tinyts_requant_s8(acc[2], multiplier[oc], shift[oc],
+                                 output_offset, act_min, act_max);
     }
   }
+}
+
+/// Requantize through the fast path when the call allows it.
+TINYTS_INLINE int8_t conv_requant(int fast, int32_t acc, int32_t m,
+                                  int32_t s, int32_t output_offset,
+                                  int32_t act_min, int32_t act_max) {
+  return fast ? tinyts_requant_fast(acc, m, -s, output_offset, act_min, act_max)
+              : tinyts_requant_s8(acc, m, s, output_offset, act_min, act_max);
 }
 
 void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
@@ -276,6 +304,7 @@ void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
     return;
   }
   // Tap-by-tap fallback (no scratch): same arithmetic, no gather.
+  const int fast = tinyts_fast_requant_ok(bias, shift, out_c, kh * kw * in_c);
   const int32_t tap_stride = in_c;           // filter elements per tap
   const int32_t oc_stride = kh * kw * in_c;  // filter elements per out chan
   for (int32_t oy = 0; oy < out_h; ++oy) {
@@ -303,10 +332,10 @@ void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                     input_offset, &a0, &a1);
           }
         }
-        o[oc] = tinyts_requant_s8(a0, multiplier[oc], shift[oc],
-                                  output_offset, act_min, act_max);
-        o[oc + 1] = tinyts_requant_s8(a1, multiplier[oc + 1], shift[oc + 1],
-                                      output_offset, act_min, act_max);
+        o[oc] = conv_requant(fast, a0, multiplier[oc], shift[oc],
+                             output_offset, act_min, act_max);
+        o[oc + 1] = conv_requant(fast, a1, multiplier[oc + 1], shift[oc + 1],
+                                 output_offset, act_min, act_max);
       }
       for (; oc < out_c; ++oc) {
         int32_t a = bias ? bias[oc] : 0;
@@ -325,8 +354,8 @@ void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                         a);
           }
         }
-        o[oc] = tinyts_requant_s8(a, multiplier[oc], shift[oc],
-                                  output_offset, act_min, act_max);
+        o[oc] = conv_requant(fast, a, multiplier[oc], shift[oc],
+                             output_offset, act_min, act_max);
       }
     }
   }

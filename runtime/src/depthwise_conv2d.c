@@ -17,51 +17,62 @@
 #include "tinyts_internal.h"
 
 #if TINYTS_DSP
-TINYTS_INLINE uint32_t dw_ror8(uint32_t v) { return (v >> 8) | (v << 24); }
-
-/// Four adjacent channels (depth multiplier 1) over an nky x nkx block of
-/// in-bounds taps: acc[j] += (x[j] + off) * f[j] per tap.  Kept out of line
-/// so that its loop gets the registers to itself.
-static __attribute__((noinline)) void
-dw_group4(const int8_t *x, int32_t x_row, int32_t x_col, const int8_t *f,
-          int32_t f_row, int32_t f_col, int32_t nky, int32_t nkx, int32_t off,
-          int32_t *acc) {
-  const uint32_t off2 = ((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16);
-  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-#define TINYTS_DW_TAP(xp, fp)                                                  \
+/// One tap of four adjacent channels: a_j += (x[j] + off) * w[j], with the
+/// offset added by SXTAB16 and single multiply-accumulates SMLABB/SMLATT.
+#define TINYTS_DW_TAP4(xp, fp)                                                 \
   do {                                                                         \
-    const uint32_t xv = (uint32_t)tinyts_read_s32(xp);                         \
-    const uint32_t wv = (uint32_t)tinyts_read_s32(fp);                         \
-    const uint32_t xe = __sxtab16(off2, xv);                                   \
-    const uint32_t xo = __sxtab16(off2, dw_ror8(xv));                          \
-    const uint32_t we = __sxtb16(wv);                                          \
-    const uint32_t wo = __sxtb16(dw_ror8(wv));                                 \
-    a0 = __smlabb(xe, we, a0);                                                 \
-    a2 = __smlatt(xe, we, a2);                                                 \
-    a1 = __smlabb(xo, wo, a1);                                                 \
-    a3 = __smlatt(xo, wo, a3);                                                 \
+    const uint32_t xv_ = (uint32_t)tinyts_read_s32(xp);                        \
+    const uint32_t wv_ = (uint32_t)tinyts_read_s32(fp);                        \
+    const uint32_t xe_ = __sxtab16(off2, xv_);                                 \
+    const uint32_t we_ = __sxtb16(wv_);                                        \
+    a0 = __smlabb(xe_, we_, a0);                                               \
+    a2 = __smlatt(xe_, we_, a2);                                               \
+    const uint32_t xo_ = tinyts_sxtab16_ror8(off2, xv_);                       \
+    const uint32_t wo_ = tinyts_sxtb16_ror8(wv_);                              \
+    a1 = __smlabb(xo_, wo_, a1);                                               \
+    a3 = __smlatt(xo_, wo_, a3);                                               \
   } while (0)
-  if (nky == 3 && nkx == 3) { // the common interior 3x3 window, unrolled
-    for (int32_t ky = 0; ky < 3; ++ky, x += x_row, f += f_row) {
-      TINYTS_DW_TAP(x, f);
-      TINYTS_DW_TAP(x + x_col, f + f_col);
-      TINYTS_DW_TAP(x + 2 * x_col, f + 2 * f_col);
-    }
-    nky = 0;
-  }
-  for (int32_t ky = 0; ky < nky; ++ky, x += x_row, f += f_row) {
-    const int8_t *xp = x;
-    const int8_t *fp = f;
-    for (int32_t kx = 0; kx < nkx; ++kx, xp += x_col, fp += f_col)
-      TINYTS_DW_TAP(xp, fp);
-  }
-#undef TINYTS_DW_TAP
-  acc[0] = a0;
-  acc[1] = a1;
-  acc[2] = a2;
-  acc[3] = a3;
-}
+
+/// One tap of four output channels reading the same input value xx (the
+/// offset-added input replicated in both halfwords).
+#define TINYTS_DW_TAP4_BCAST(xx, fp)                                           \
+  do {                                                                         \
+    const uint32_t wv_ = (uint32_t)tinyts_read_s32(fp);                        \
+    const uint32_t we_ = __sxtb16(wv_);                                        \
+    const uint32_t wo_ = tinyts_sxtb16_ror8(wv_);                              \
+    a0 = __smlabb(xx, we_, a0);                                                \
+    a2 = __smlatt(xx, we_, a2);                                                \
+    a1 = __smlabb(xx, wo_, a1);                                                \
+    a3 = __smlatt(xx, wo_, a3);                                                \
+  } while (0)
 #endif
+
+/// Requantize and store four adjacent output channels starting at oc.
+#define TINYTS_DW_STORE4(o, oc)                                                \
+  do {                                                                         \
+    if (fast) {                                                                \
+      (o)[0] = tinyts_requant_fast(a0, multiplier[(oc)], -shift[(oc)],         \
+                                   output_offset, act_min, act_max);           \
+      (o)[1] = tinyts_requant_fast(a1, multiplier[(oc) + 1],                   \
+                                   -shift[(oc) + 1], output_offset, act_min,   \
+                                   act_max);                                   \
+      (o)[2] = tinyts_requant_fast(a2, multiplier[(oc) + 2],                   \
+                                   -shift[(oc) + 2], output_offset, act_min,   \
+                                   act_max);                                   \
+      (o)[3] = tinyts_requant_fast(a3, multiplier[(oc) + 3],                   \
+                                   -shift[(oc) + 3], output_offset, act_min,   \
+                                   act_max);                                   \
+    } else {                                                                   \
+      (o)[0] = tinyts_requant_s8(a0, multiplier[(oc)], shift[(oc)],            \
+                                 output_offset, act_min, act_max);             \
+      (o)[1] = tinyts_requant_s8(a1, multiplier[(oc) + 1], shift[(oc) + 1],    \
+                                 output_offset, act_min, act_max);             \
+      (o)[2] = tinyts_requant_s8(a2, multiplier[(oc) + 2], shift[(oc) + 2],    \
+                                 output_offset, act_min, act_max);             \
+      (o)[3] = tinyts_requant_s8(a3, multiplier[(oc) + 3], shift[(oc) + 3],    \
+                                 output_offset, act_min, act_max);             \
+    }                                                                          \
+  } while (0)
 
 /// Clip the tap range [0, k) so that origin + t * dil stays in [0, size).
 TINYTS_INLINE void dw_tap_range(int32_t origin, int32_t size, int32_t k,
@@ -79,6 +90,120 @@ TINYTS_INLINE void dw_tap_range(int32_t origin, int32_t size, int32_t k,
   *hi = b;
 }
 
+#if TINYTS_DSP
+/// One tap of four adjacent channels with pre-unpacked weights: we holds the
+/// weights of channels 0 and 2, wo those of channels 1 and 3 (halfwords).
+#define TINYTS_DW_TAPW(xp, we, wo)                                             \
+  do {                                                                         \
+    const uint32_t xv_ = (uint32_t)tinyts_read_s32(xp);                        \
+    const uint32_t xe_ = __sxtab16(off2, xv_);                                 \
+    const uint32_t xo_ = tinyts_sxtab16_ror8(off2, xv_);                       \
+    a0 = __smlabb(xe_, (we), a0);                                              \
+    a2 = __smlatt(xe_, (we), a2);                                              \
+    a1 = __smlabb(xo_, (wo), a1);                                              \
+    a3 = __smlatt(xo_, (wo), a3);                                              \
+  } while (0)
+
+/// Largest kh * kw handled by dw_group_pixels (weights unpacked on the stack).
+#define TINYTS_DW_MAX_TAPS 64
+
+/// Depth multiplier 1, channels c..c+3 (input, filter, bias, output,
+/// multiplier and shift already offset to c), every output pixel.  The
+/// group's weights are unpacked once into wk; interior 3x3 windows are
+/// unrolled.  Out of line so that its loops get the registers to themselves.
+static __attribute__((noinline)) void dw_group_pixels(
+    const int8_t *input, int32_t in_h, int32_t in_w, int32_t in_row_stride,
+    int32_t in_pix_stride, const int8_t *filter, int32_t out_c,
+    const int32_t *bias, int8_t *output, int32_t out_h, int32_t out_w,
+    int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
+    int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
+    int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    int32_t act_min, int32_t act_max, int fast) {
+  uint32_t wk[2 * TINYTS_DW_MAX_TAPS];
+  const int32_t taps = kh * kw;
+  for (int32_t t = 0; t < taps; ++t) {
+    const uint32_t wv = (uint32_t)tinyts_read_s32(filter + t * out_c);
+    wk[2 * t] = __sxtb16(wv);
+    wk[2 * t + 1] = tinyts_sxtb16_ror8(wv);
+  }
+  const uint32_t off2 =
+      ((uint32_t)input_offset & 0xFFFFu) | ((uint32_t)input_offset << 16);
+  const int32_t x_row = dil_h * in_row_stride, x_col = dil_w * in_pix_stride;
+  const int32_t b0 = bias ? bias[0] : 0, b1 = bias ? bias[1] : 0;
+  const int32_t b2 = bias ? bias[2] : 0, b3 = bias ? bias[3] : 0;
+  const int full_range = act_min == -128 && act_max == 127;
+  // Folded requantization (tinyts_requant_folded) needs e <= 22.
+  const int fold = fast && shift[0] >= -22 && shift[1] >= -22 &&
+                   shift[2] >= -22 && shift[3] >= -22;
+  const int32_t m0 = multiplier[0], m1 = multiplier[1];
+  const int32_t m2 = multiplier[2], m3 = multiplier[3];
+  const int32_t e0 = -shift[0], e1 = -shift[1], e2 = -shift[2], e3 = -shift[3];
+  const int32_t r0 = fold ? tinyts_folded_rnd(e0, output_offset) : 0;
+  const int32_t r1 = fold ? tinyts_folded_rnd(e1, output_offset) : 0;
+  const int32_t r2 = fold ? tinyts_folded_rnd(e2, output_offset) : 0;
+  const int32_t r3 = fold ? tinyts_folded_rnd(e3, output_offset) : 0;
+  const int is3x3 = kh == 3 && kw == 3;
+  for (int32_t oy = 0; oy < out_h; ++oy) {
+    const int32_t iy0 = oy * stride_h - pad_top;
+    int32_t ky0, ky1;
+    dw_tap_range(iy0, in_h, kh, dil_h, &ky0, &ky1);
+    const int rows_full = ky0 == 0 && ky1 == kh;
+    int8_t *o = output + oy * out_row_stride;
+    for (int32_t ox = 0; ox < out_w; ++ox, o += out_pix_stride) {
+      const int32_t ix0 = ox * stride_w - pad_left;
+      int32_t a0 = b0, a1 = b1, a2 = b2, a3 = b3;
+      if (is3x3 && rows_full && ix0 >= 0 && ix0 + 2 * dil_w < in_w) {
+        const int8_t *xp = input + iy0 * in_row_stride + ix0 * in_pix_stride;
+        TINYTS_DW_TAPW(xp, wk[0], wk[1]);
+        TINYTS_DW_TAPW(xp + x_col, wk[2], wk[3]);
+        TINYTS_DW_TAPW(xp + 2 * x_col, wk[4], wk[5]);
+        xp += x_row;
+        TINYTS_DW_TAPW(xp, wk[6], wk[7]);
+        TINYTS_DW_TAPW(xp + x_col, wk[8], wk[9]);
+        TINYTS_DW_TAPW(xp + 2 * x_col, wk[10], wk[11]);
+        xp += x_row;
+        TINYTS_DW_TAPW(xp, wk[12], wk[13]);
+        TINYTS_DW_TAPW(xp + x_col, wk[14], wk[15]);
+        TINYTS_DW_TAPW(xp + 2 * x_col, wk[16], wk[17]);
+      } else {
+        int32_t kx0, kx1;
+        dw_tap_range(ix0, in_w, kw, dil_w, &kx0, &kx1);
+        for (int32_t ky = ky0; ky < ky1; ++ky) {
+          const int8_t *xp = input + ((iy0 + ky * dil_h) * in_row_stride +
+                                      (ix0 + kx0 * dil_w) * in_pix_stride);
+          const uint32_t *wp = wk + 2 * (ky * kw + kx0);
+          for (int32_t kx = kx0; kx < kx1; ++kx, xp += x_col, wp += 2)
+            TINYTS_DW_TAPW(xp, wp[0], wp[1]);
+        }
+      }
+      if (fold) {
+        if (full_range) {
+          o[0] = tinyts_clamp_s8(tinyts_requant_folded(a0, m0, r0, e0), 1, -128, 127);
+          o[1] = tinyts_clamp_s8(tinyts_requant_folded(a1, m1, r1, e1), 1, -128, 127);
+          o[2] = tinyts_clamp_s8(tinyts_requant_folded(a2, m2, r2, e2), 1, -128, 127);
+          o[3] = tinyts_clamp_s8(tinyts_requant_folded(a3, m3, r3, e3), 1, -128, 127);
+        } else {
+          o[0] = tinyts_clamp_s8(tinyts_requant_folded(a0, m0, r0, e0), 0, act_min, act_max);
+          o[1] = tinyts_clamp_s8(tinyts_requant_folded(a1, m1, r1, e1), 0, act_min, act_max);
+          o[2] = tinyts_clamp_s8(tinyts_requant_folded(a2, m2, r2, e2), 0, act_min, act_max);
+          o[3] = tinyts_clamp_s8(tinyts_requant_folded(a3, m3, r3, e3), 0, act_min, act_max);
+        }
+      } else {
+        o[0] = tinyts_requant_s8(a0, multiplier[0], shift[0], output_offset,
+                                 act_min, act_max);
+        o[1] = tinyts_requant_s8(a1, multiplier[1], shift[1], output_offset,
+                                 act_min, act_max);
+        o[2] = tinyts_requant_s8(a2, multiplier[2], shift[2], output_offset,
+                                 act_min, act_max);
+        o[3] = tinyts_requant_s8(a3, multiplier[3], shift[3], output_offset,
+                                 act_min, act_max);
+      }
+    }
+  }
+}
+#endif
+
 void tinyts_depthwise_conv2d_s8(
     const int8_t *input, int32_t in_h, int32_t in_w, int32_t in_c,
     int32_t in_row_stride, int32_t in_pix_stride, const int8_t *filter,
@@ -90,6 +215,28 @@ void tinyts_depthwise_conv2d_s8(
     int32_t act_min, int32_t act_max) {
   const int32_t out_c = in_c * depth_multiplier;
   const int32_t frow = kw * out_c; // filter elements per kernel row
+  const int fast = tinyts_fast_requant_ok(bias, shift, out_c, kh * kw);
+#if TINYTS_DSP
+  const uint32_t off2 =
+      ((uint32_t)input_offset & 0xFFFFu) | ((uint32_t)input_offset << 16);
+  const int32_t x_row = dil_h * in_row_stride, x_col = dil_w * in_pix_stride;
+#endif
+  int32_t c_done = 0; // channels [0, c_done) already computed
+#if TINYTS_DSP
+  if (depth_multiplier == 1 && kh * kw <= TINYTS_DW_MAX_TAPS) {
+    for (; c_done + 4 <= in_c; c_done += 4) {
+      const int32_t c = c_done;
+      dw_group_pixels(input + c, in_h, in_w, in_row_stride, in_pix_stride,
+                      filter + c, out_c, bias ? bias + c : NULL, output + c,
+                      out_h, out_w, out_row_stride, out_pix_stride, kh, kw,
+                      stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
+                      input_offset, output_offset, multiplier + c, shift + c,
+                      act_min, act_max, fast);
+    }
+    if (c_done == in_c)
+      return;
+  }
+#endif
   for (int32_t oy = 0; oy < out_h; ++oy) {
     const int32_t iy0 = oy * stride_h - pad_top;
     int32_t ky0, ky1;
@@ -102,31 +249,85 @@ void tinyts_depthwise_conv2d_s8(
       // Offset of the (possibly out-of-bounds) window origin; pointers are
       // only formed for in-bounds taps.
       const int32_t base = iy0 * in_row_stride + ix0 * in_pix_stride;
-      int32_t c = 0;
+      int32_t c = c_done;
 #if TINYTS_DSP
+      const int32_t nky = ky1 - ky0, nkx = kx1 - kx0;
+      const int8_t *xw = input + (base + ky0 * dil_h * in_row_stride +
+                                  kx0 * dil_w * in_pix_stride);
+      const int8_t *fw = filter + ky0 * frow + kx0 * out_c;
       if (depth_multiplier == 1) {
-        const int8_t *x0 = input + (base + ky0 * dil_h * in_row_stride +
-                                    kx0 * dil_w * in_pix_stride);
-        const int8_t *f0 = filter + ky0 * frow + kx0 * out_c;
-        for (; c + 4 <= in_c; c += 4) {
-          int32_t acc[4] = {0, 0, 0, 0};
-          if (bias) {
-            acc[0] = bias[c];
-            acc[1] = bias[c + 1];
-            acc[2] = bias[c + 2];
-            acc[3] = bias[c + 3];
+        if (nky == 3 && nkx == 3 && kw == 3) {
+          // Interior 3x3 window: the nine taps unrolled; filter tap t of
+          // channel c is at fw + c + t * out_c.
+          const int32_t x_skip = x_row - 2 * x_col;
+          for (; c + 4 <= in_c; c += 4) {
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            if (bias) {
+              a0 = bias[c];
+              a1 = bias[c + 1];
+              a2 = bias[c + 2];
+              a3 = bias[c + 3];
+            }
+            const int8_t *xp = xw + c;
+            const int8_t *fp = fw + c;
+            for (int32_t r = 0; r < 3; ++r) {
+              TINYTS_DW_TAP4(xp, fp);
+              xp += x_col;
+              fp += out_c;
+              TINYTS_DW_TAP4(xp, fp);
+              xp += x_col;
+              fp += out_c;
+              TINYTS_DW_TAP4(xp, fp);
+              xp += x_skip;
+              fp += out_c;
+            }
+            TINYTS_DW_STORE4(o + c, c);
           }
-          dw_group4(x0 + c, dil_h * in_row_stride, dil_w * in_pix_stride,
-                    f0 + c, frow, out_c, ky1 - ky0, kx1 - kx0, input_offset,
-                    acc);
-          o[c] = tinyts_requant_s8(acc[0], multiplier[c], shift[c],
-                                   output_offset, act_min, act_max);
-          o[c + 1] = tinyts_requant_s8(acc[1], multiplier[c + 1], shift[c + 1],
-                                       output_offset, act_min, act_max);
-          o[c + 2] = tinyts_requant_s8(acc[2], multiplier[c + 2], shift[c + 2],
-                                       output_offset, act_min, act_max);
-          o[c + 3] = tinyts_requant_s8(acc[3], multiplier[c + 3], shift[c + 3],
-                                       output_offset, act_min, act_max);
+        } else {
+          for (; c + 4 <= in_c; c += 4) {
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            if (bias) {
+              a0 = bias[c];
+              a1 = bias[c + 1];
+              a2 = bias[c + 2];
+              a3 = bias[c + 3];
+            }
+            const int8_t *xr = xw + c;
+            const int8_t *fr = fw + c;
+            for (int32_t ky = 0; ky < nky; ++ky, xr += x_row, fr += frow) {
+              const int8_t *xp = xr;
+              const int8_t *fp = fr;
+              for (int32_t kx = 0; kx < nkx; ++kx, xp += x_col, fp += out_c)
+                TINYTS_DW_TAP4(xp, fp);
+            }
+            TINYTS_DW_STORE4(o + c, c);
+          }
+        }
+      } else if ((depth_multiplier & 3) == 0) {
+        // Groups of four output channels that share one input channel.
+        for (; c < in_c; ++c) {
+          for (int32_t m = 0; m < depth_multiplier; m += 4) {
+            const int32_t oc = c * depth_multiplier + m;
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            if (bias) {
+              a0 = bias[oc];
+              a1 = bias[oc + 1];
+              a2 = bias[oc + 2];
+              a3 = bias[oc + 3];
+            }
+            const int8_t *xr = xw + c;
+            const int8_t *fr = fw + oc;
+            for (int32_t ky = 0; ky < nky; ++ky, xr += x_row, fr += frow) {
+              const int8_t *xp = xr;
+              const int8_t *fp = fr;
+              for (int32_t kx = 0; kx < nkx; ++kx, xp += x_col, fp += out_c) {
+                const uint32_t xv = (uint32_t)(*xp + input_offset);
+                const uint32_t xx = (xv & 0xFFFFu) | (xv << 16);
+                TINYTS_DW_TAP4_BCAST(xx, fp);
+              }
+            }
+            TINYTS_DW_STORE4(o + oc, oc);
+          }
         }
       }
 #endif
@@ -143,8 +344,10 @@ void tinyts_depthwise_conv2d_s8(
               acc += (xr[kx * dil_w * in_pix_stride] + input_offset) *
                      fr[kx * out_c];
           }
-          o[oc] = tinyts_requant_s8(acc, multiplier[oc], shift[oc],
-                                    output_offset, act_min, act_max);
+          o[oc] = fast ? tinyts_requant_fast(acc, multiplier[oc], -shift[oc],
+                                             output_offset, act_min, act_max)
+                       : tinyts_requant_s8(acc, multiplier[oc], shift[oc],
+                                           output_offset, act_min, act_max);
         }
       }
     }

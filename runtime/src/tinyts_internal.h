@@ -98,4 +98,126 @@ TINYTS_INLINE int32_t tinyts_read_s32(const int8_t *p) {
   return v;
 }
 
+//===----------------------------------------------------------------------===//
+// Fast exact requantization (conv / depthwise / fully connected)
+//===----------------------------------------------------------------------===//
+//
+// When shift < 0 (a right shift e = -shift in [1, 31], the usual case) and
+// |acc| < 2^30, TFLite's double rounding can be computed with fewer
+// instructions and identical results:
+//  * SRDHM(acc, m) = (acc * m + 2^30) >> 31 = (2 acc * m + 2^31) >> 32, one
+//    SMMULR of 2 * acc (which does not overflow for |acc| < 2^30);
+//  * RoundingDivideByPOT(s, e) for e >= 1 is (s + 2^(e-1) - (s < 0)) >> e
+//    (round half away from zero), and s + 2^(e-1) cannot overflow because
+//    |s| <= |acc| < 2^30.
+// Kernels check the accumulator bound once per call from the biases and the
+// number of products (|x + input_offset| <= 255, |w| <= 128) and the shifts,
+// and otherwise use tinyts_requant_s8.
+
+/// Largest |(x + input_offset) * w| of one int8 product.
+#define TINYTS_MAX_PRODUCT 32640
+
+/// Non-zero if every channel c < n may use tinyts_requant_fast: shift[c] in
+/// [-31, -1] and |bias[c]| + k_products * 255 * 128 < 2^30.
+static inline int tinyts_fast_requant_ok(const int32_t *bias,
+                                         const int32_t *shift, int32_t n,
+                                         int32_t k_products) {
+  const int64_t limit = ((int64_t)1 << 30) - 1;
+  const int64_t body = (int64_t)k_products * TINYTS_MAX_PRODUCT;
+  if (body > limit)
+    return 0;
+  for (int32_t c = 0; c < n; ++c) {
+    if (shift[c] > -1 || shift[c] < -31)
+      return 0;
+    if (bias) {
+      const int64_t b = bias[c] < 0 ? -(int64_t)bias[c] : (int64_t)bias[c];
+      if (b + body > limit)
+        return 0;
+    }
+  }
+  return 1;
+}
+
+/// MultiplyByQuantizedMultiplier for |acc| < 2^30, multiplier >= 0 and
+/// e = -shift in [1, 31] (see tinyts_fast_requant_ok).
+TINYTS_INLINE int32_t tinyts_mbqm_fast(int32_t acc, int32_t multiplier,
+                                       int32_t e) {
+#if TINYTS_DSP && defined(__GNUC__)
+  int32_t s;
+  __asm__("smmulr %0, %1, %2" : "=r"(s) : "r"(acc * 2), "r"(multiplier));
+#else
+  const int32_t s = tinyts_srdhm_pos(acc, multiplier);
+#endif
+  return (s + (int32_t)(1u << (e - 1)) + (s >> 31)) >> e;
+}
+
+/// tinyts_requant_s8 through tinyts_mbqm_fast (same result where allowed).
+TINYTS_INLINE int8_t tinyts_requant_fast(int32_t acc, int32_t multiplier,
+                                         int32_t e, int32_t output_offset,
+                                         int32_t act_min, int32_t act_max) {
+  int32_t v = tinyts_mbqm_fast(acc, multiplier, e) + output_offset;
+  v = v < act_min ? act_min : v;
+  v = v > act_max ? act_max : v;
+  return (int8_t)v;
+}
+
+/// Requantization with the output offset folded into the rounding term:
+/// rnd = 2^(e-1) + (output_offset << e), valid where tinyts_mbqm_fast is and
+/// e <= 22 (then s + rnd cannot overflow), since floor((y + off 2^e) / 2^e)
+/// == floor(y / 2^e) + off.  Returns the value before clamping.
+TINYTS_INLINE int32_t tinyts_requant_folded(int32_t acc, int32_t multiplier,
+                                            int32_t rnd, int32_t e) {
+#if TINYTS_DSP && defined(__GNUC__)
+  int32_t s;
+  __asm__("smmulr %0, %1, %2" : "=r"(s) : "r"(acc * 2), "r"(multiplier));
+#else
+  const int32_t s = tinyts_srdhm_pos(acc, multiplier);
+#endif
+  return (s + rnd + (s >> 31)) >> e;
+}
+
+/// The rounding term of tinyts_requant_folded.
+TINYTS_INLINE int32_t tinyts_folded_rnd(int32_t e, int32_t output_offset) {
+  return (int32_t)((1u << (e - 1)) + ((uint32_t)output_offset << e));
+}
+
+/// Clamp to [lo, hi] ⊆ [-128, 127]; `full` != 0 when lo == -128, hi == 127
+/// (a single SSAT on DSP targets).
+TINYTS_INLINE int8_t tinyts_clamp_s8(int32_t v, int full, int32_t lo,
+                                     int32_t hi) {
+#if TINYTS_DSP
+  if (full)
+    return (int8_t)__ssat(v, 8);
+#else
+  (void)full;
+#endif
+  v = v < lo ? lo : v;
+  v = v > hi ? hi : v;
+  return (int8_t)v;
+}
+
+#if TINYTS_DSP && defined(__GNUC__)
+/// SXTB16 of x rotated right by 8 (bytes 1 and 3), one instruction (GCC
+/// does not fold the rotate into the intrinsic).
+TINYTS_INLINE uint32_t tinyts_sxtb16_ror8(uint32_t x) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+
+/// SXTAB16 of x rotated right by 8: a + sign-extended bytes 1 and 3.
+TINYTS_INLINE uint32_t tinyts_sxtab16_ror8(uint32_t a, uint32_t x) {
+  uint32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+  return r;
+}
+#elif TINYTS_DSP
+TINYTS_INLINE uint32_t tinyts_sxtb16_ror8(uint32_t x) {
+  return __sxtb16((x >> 8) | (x << 24));
+}
+TINYTS_INLINE uint32_t tinyts_sxtab16_ror8(uint32_t a, uint32_t x) {
+  return __sxtab16(a, (x >> 8) | (x << 24));
+}
+#endif
+
 #endif // TINYTS_INTERNAL_H

@@ -337,3 +337,130 @@ def test_quantize_rounds_half_away_like_roundf(runtime_lib):
     q = (x / scale).astype(np.float64)
     ref = np.clip(np.where(q >= 0, np.floor(q + 0.5), -np.floor(-q + 0.5)) + zp, -128, 127)
     assert out.tolist() == ref.astype(np.int8).tolist()
+
+
+# --------------------------------------------------------------------------
+# Synthetic conv / depthwise shapes for the fast paths (odd channel counts,
+# channel tails, depth multipliers, stride 2, dilation, asymmetric padding,
+# clamps narrower than int8, channels that need the exact slow requantizer:
+# shift >= 0 or |bias| near 2^30).  Checked against a NumPy model of the
+# TFLite reference kernels on the host and, DSP and portable, on QEMU.
+# --------------------------------------------------------------------------
+
+def _np_requant(acc, mult, shift, out_off, lo, hi):
+    out = np.empty(acc.shape, np.int64)
+    flat_acc = acc.reshape(-1, acc.shape[-1])
+    flat_out = out.reshape(-1, acc.shape[-1])
+    for c in range(acc.shape[-1]):
+        for i, a in enumerate(flat_acc[:, c]):
+            flat_out[i, c] = _ref_mbqm(int(a), int(mult[c]), int(shift[c]))
+    return np.clip(out + out_off, lo, hi).astype(np.int8)
+
+
+def _np_conv(x, w, bias, stride, dil, pad, out_hw, in_off, depthwise, mdep=1):
+    ih, iw, ic = x.shape
+    oh, ow = out_hw
+    kh_, kw_ = w.shape[1], w.shape[2]
+    oc = w.shape[0] if not depthwise else w.shape[3]
+    acc = np.zeros((oh, ow, oc), np.int64) + bias.astype(np.int64)
+    xi = x.astype(np.int64) + in_off
+    for oy in range(oh):
+        for ox in range(ow):
+            for ky in range(kh_):
+                iy = oy * stride[0] - pad[0] + ky * dil[0]
+                if not 0 <= iy < ih:
+                    continue
+                for kx in range(kw_):
+                    ix = ox * stride[1] - pad[1] + kx * dil[1]
+                    if not 0 <= ix < iw:
+                        continue
+                    if depthwise:
+                        acc[oy, ox] += np.repeat(xi[iy, ix], mdep) * w[0, ky, kx].astype(np.int64)
+                    else:
+                        acc[oy, ox] += w[:, ky, kx, :].astype(np.int64) @ xi[iy, ix]
+    return acc
+
+
+# (depthwise, ih, iw, ic, oc_or_mult, k, stride, dil, pad, clamp, odd_channels)
+_SYNTH = [
+    (False, 9, 7, 5, 7, 3, 1, 1, (1, 1), (-128, 127), False),
+    (False, 8, 9, 16, 6, 3, 2, 1, (0, 1), (-20, 100), True),
+    (False, 6, 6, 3, 8, 3, 1, 2, (2, 2), (-128, 127), True),
+    (False, 5, 7, 12, 5, 1, 1, 1, (0, 0), (-128, 127), True),
+    (False, 6, 5, 9, 4, 1, 2, 1, (0, 0), (-5, 90), False),
+    (False, 5, 5, 8, 3, 5, 1, 1, (2, 2), (-128, 127), False),
+    (True, 9, 8, 8, 1, 3, 1, 1, (1, 1), (-128, 127), False),
+    (True, 10, 9, 7, 1, 3, 2, 1, (0, 1), (-30, 110), True),
+    (True, 8, 8, 12, 1, 5, 1, 1, (2, 2), (-128, 127), False),
+    (True, 9, 9, 4, 1, 3, 1, 2, (2, 2), (-128, 127), True),
+    (True, 7, 7, 6, 1, 7, 2, 1, (3, 3), (-128, 127), False),
+    (True, 9, 9, 1, 8, 3, 2, 1, (0, 0), (-128, 127), False),
+    (True, 6, 7, 3, 4, 3, 1, 1, (1, 1), (-100, 50), True),
+    (True, 5, 6, 3, 2, 3, 1, 1, (1, 1), (-128, 127), False),
+]
+
+
+def _synth_plan(case, seed):
+    depthwise, ih, iw, ic, n, k, s, d, pad, (lo, hi), odd = case
+    rng = np.random.default_rng(seed)
+    mdep = n if depthwise else 1
+    oc = ic * n if depthwise else n
+    eff = (k - 1) * d + 1
+    oh = (ih + 2 * pad[0] - eff) // s + 1
+    ow = (iw + 2 * pad[1] - eff) // s + 1
+    x = rng.integers(-128, 128, (ih, iw, ic), dtype=np.int8)
+    w = rng.integers(-128, 128, (1, k, k, oc) if depthwise else (oc, k, k, ic), dtype=np.int8)
+    bias = rng.integers(-20000, 20000, oc).astype(np.int32)
+    mult = rng.integers(1 << 30, (1 << 31) - 1, oc).astype(np.int32)
+    shift = rng.integers(-12, -6, oc).astype(np.int32)
+    if odd:  # channels that must take the exact requantizer
+        shift[0] = 0
+        bias[-1] = (1 << 30) - 5
+        shift[oc // 2] = -27
+        mult[oc // 2] = 1 << 30
+    in_off, out_off = int(rng.integers(-127, 129)), int(rng.integers(-128, 128))
+    acc = _np_conv(x, w, bias, (s, s), (d, d), pad, (oh, ow), in_off, depthwise, mdep)
+    ref = _np_requant(acc, mult, shift, out_off, lo, hi)
+    P = kh.Plan()
+    gap = seed % 2
+    xb = kh.StridedBuf(P, "x", "in", ih, iw, ic, gap, x)
+    yb = kh.StridedBuf(P, "y", "out", oh, ow, oc, gap, fill=0x77)
+    wr, br = P.add("filter", w, "const"), P.add("bias", bias, "const")
+    mr, sr = P.add("mult", mult, "const"), P.add("shift", shift, "const")
+    if depthwise:
+        P.call("tinyts_depthwise_conv2d_s8", xb.at_row(0), ih, iw, ic, xb.row, xb.pix, wr, br,
+               yb.at_row(0), oh, ow, mdep, yb.row, yb.pix, k, k, s, s, d, d, pad[0], pad[1],
+               in_off, out_off, mr, sr, lo, hi)
+    else:
+        scr = None if seed % 3 == 2 else P.add("scratch", np.full(2 * k * k * ic, 0x33, np.int8),
+                                               "scratch")
+        P.call("tinyts_conv2d_s8", xb.at_row(0), ih, iw, ic, xb.row, xb.pix, wr, br,
+               yb.at_row(0), oh, ow, oc, yb.row, yb.pix, k, k, s, s, d, d, pad[0], pad[1],
+               in_off, out_off, mr, sr, lo, hi, scr)
+    P.extract = lambda: yb.get()
+    return P, ref
+
+
+@pytest.mark.parametrize("idx", range(len(_SYNTH)))
+def test_synthetic_conv_shapes_host(runtime_lib, idx):
+    for seed in range(3):
+        plan, ref = _synth_plan(_SYNTH[idx], seed)
+        assert plan.run_host(runtime_lib).tobytes() == ref.tobytes(), (idx, seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dsp", [True, False], ids=["dsp", "portable"])
+def test_synthetic_conv_shapes_on_emulated_cortex_m7(tmp_path, dsp):
+    m7 = kh.load_cortex_m7()
+    if m7 is None:
+        pytest.skip("python/tinyts_mlir/targets/cortex_m7 not available")
+    try:
+        m7.check_toolchain()
+    except Exception as exc:  # ToolchainMissingError
+        pytest.skip(str(exc))
+    # One ELF per case (seed varies the stride gap / scratch / values).
+    for idx, case in enumerate(_SYNTH):
+        seed = idx % 3
+        plan, ref = _synth_plan(case, seed)
+        ours, _ = kh.run_plan_on_m7(m7, plan, str(tmp_path), f"synth{idx}", dsp=dsp)
+        assert ours.tobytes() == ref.tobytes(), (idx, case)

@@ -69,6 +69,7 @@ void mlir::tinyts::registerBufferizableOpInterfaceExternalModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, TinyTSDialect *) {
     attachKernelModels<Conv2DOp, DepthwiseConv2DOp, FullyConnectedOp, AddOp,
-                       AvgPool2DOp, SoftmaxOp>(ctx);
+                       AvgPool2DOp, SoftmaxOp, MulOp, MeanOp, TransposeOp,
+                       PadOp, QuantizeOp, DequantizeOp>(ctx);
   });
 }

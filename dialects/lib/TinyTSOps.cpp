@@ -11,6 +11,8 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::tinyts;
 
@@ -204,6 +206,29 @@ LogicalResult verifyDestination(Operation *op, Value init) {
 
 /// Memory effects: none on tensors; reads of every input buffer and a write
 /// of the `outs` buffer on memrefs.
+/// Elementwise binary operands: static, the result's rank, and each
+/// dimension either the result's or 1 (broadcast).
+LogicalResult checkBroadcastOperands(Operation *op, Value lhs, Value rhs,
+                                     Value init) {
+  auto out = shapedOf(init);
+  if (!out.hasStaticShape())
+    return op->emitOpError() << "expects a static shape but got " << out;
+  for (auto [v, name] : {std::pair<Value, StringRef>{lhs, "lhs"},
+                         std::pair<Value, StringRef>{rhs, "rhs"}}) {
+    auto t = shapedOf(v);
+    bool ok = t.hasStaticShape() && t.getRank() == out.getRank();
+    for (int64_t d = 0; ok && d < t.getRank(); ++d)
+      ok = t.getDimSize(d) == out.getDimSize(d) || t.getDimSize(d) == 1;
+    if (!ok)
+      return op->emitOpError()
+             << "expects " << name << " of the result shape "
+             << formatList(out.getShape())
+             << " or broadcastable to it (same rank, unit dimensions) but got "
+             << v.getType();
+  }
+  return success();
+}
+
 void kernelEffects(
     Operation *op, Value init,
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
@@ -309,15 +334,8 @@ LogicalResult AddOp::verify() {
   Operation *o = getOperation();
   if (failed(verifyDestination(o, getInit())))
     return failure();
-  auto out = shapedOf(getInit());
-  for (auto [v, name] : {std::pair<Value, StringRef>{getLhs(), "lhs"},
-                         std::pair<Value, StringRef>{getRhs(), "rhs"}})
-    if (shapedOf(v).getShape() != out.getShape())
-      return emitOpError() << "expects " << name << " of the result shape "
-                           << formatList(out.getShape()) << " but got "
-                           << v.getType();
-  if (!out.hasStaticShape())
-    return emitOpError() << "expects a static shape but got " << out;
+  if (failed(checkBroadcastOperands(o, getLhs(), getRhs(), getInit())))
+    return failure();
   if (getLeftShift() < 0 || getLeftShift() > 30)
     return emitOpError() << "expects 'left_shift' in [0, 30] (TFLite uses 20 "
                             "for int8) but got "
@@ -387,6 +405,142 @@ LogicalResult SoftmaxOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// MulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MulOp::verify() {
+  Operation *o = getOperation();
+  if (failed(verifyDestination(o, getInit())) ||
+      failed(checkBroadcastOperands(o, getLhs(), getRhs(), getInit())) ||
+      failed(checkInt8Value(o, "lhs_zp", getLhsZp())) ||
+      failed(checkInt8Value(o, "rhs_zp", getRhsZp())) ||
+      failed(checkInt8Value(o, "output_zp", getOutputZp())) ||
+      failed(checkMultiplier(o, "multiplier", getMultiplier())) ||
+      failed(checkShift(o, "shift", getShift())))
+    return failure();
+  return checkClamp(o, getClampMin(), getClampMax());
+}
+
+//===----------------------------------------------------------------------===//
+// MeanOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MeanOp::verify() {
+  Operation *o = getOperation();
+  if (failed(verifyDestination(o, getInit())))
+    return failure();
+  auto in = shapedOf(getInput());
+  auto out = shapedOf(getInit());
+  if (!in.hasStaticShape() || in.getRank() != out.getRank())
+    return emitOpError() << "expects a static input and a result of the same "
+                            "rank (reduced axes kept with extent 1) but got "
+                         << in << " and " << out;
+  ArrayRef<int64_t> axes = getAxes();
+  if (axes.empty())
+    return emitOpError() << "expects at least one axis to reduce";
+  for (auto [i, axis] : llvm::enumerate(axes))
+    if (axis < 0 || axis >= in.getRank() || (i > 0 && axis <= axes[i - 1]))
+      return emitOpError() << "expects 'axes' strictly increasing within [0, "
+                           << in.getRank() << ") but got " << formatList(axes);
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    int64_t expect = llvm::is_contained(axes, d) ? 1 : in.getDimSize(d);
+    if (out.getDimSize(d) != expect)
+      return emitOpError() << "expects result dimension " << d << " to be "
+                           << expect << " but got " << out.getDimSize(d);
+  }
+  if (failed(checkZeroPoints(o, getInputZp(), getOutputZp())) ||
+      failed(checkMultiplier(o, "multiplier", getMultiplier())))
+    return failure();
+  // The 1/n factor folded into the shift can take it below -31.
+  int32_t shift = getShift();
+  if (shift < -62 || shift > 31)
+    return emitOpError() << "expects 'shift' in [-62, 31] but got " << shift;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// TransposeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::verify() {
+  if (failed(verifyDestination(getOperation(), getInit())))
+    return failure();
+  auto in = shapedOf(getInput());
+  auto out = shapedOf(getInit());
+  ArrayRef<int32_t> perms = getPerms();
+  if (!in.hasStaticShape() || in.getRank() > 4 || in.getRank() != out.getRank() ||
+      (int64_t)perms.size() != in.getRank())
+    return emitOpError() << "expects static input and result of the same rank "
+                            "<= 4 and one permutation entry per dimension but got "
+                         << in << ", " << out << " and " << perms.size() << " entries";
+  SmallVector<bool> seen(perms.size(), false);
+  for (auto [d, p] : llvm::enumerate(perms)) {
+    if (p < 0 || p >= (int32_t)perms.size() || seen[p])
+      return emitOpError() << "expects 'perms' to be a permutation of [0, "
+                           << perms.size() << ")";
+    seen[p] = true;
+    if (out.getDimSize(d) != in.getDimSize(p))
+      return emitOpError() << "expects result dimension " << d
+                           << " to be input dimension " << p << " ("
+                           << in.getDimSize(p) << ") but got " << out.getDimSize(d);
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PadOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PadOp::verify() {
+  Operation *o = getOperation();
+  if (failed(verifyDestination(o, getInit())) ||
+      failed(checkRank(o, getInput(), 4, "input", "NHWC")) ||
+      failed(checkRank(o, getInit(), 4, "result", "NHWC")) ||
+      failed(checkArray(o, "pad", getPad(), 8, 0,
+                        "[before, after] for each of N, H, W, C")) ||
+      failed(checkInt8Value(o, "value", getValue())))
+    return failure();
+  if (getPad()[0] != 0 || getPad()[1] != 0)
+    return emitOpError() << "cannot pad the batch dimension: expects pad[0] "
+                            "and pad[1] to be 0";
+  auto in = shapedOf(getInput());
+  auto out = shapedOf(getInit());
+  for (int64_t d = 0; d < 4; ++d) {
+    int64_t expect = in.getDimSize(d) + getPad()[2 * d] + getPad()[2 * d + 1];
+    if (out.getDimSize(d) != expect)
+      return emitOpError() << "expects result dimension " << d << " to be "
+                           << expect << " (input plus padding) but got "
+                           << out.getDimSize(d);
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp / DequantizeOp
+//===----------------------------------------------------------------------===//
+
+template <typename QOp>
+LogicalResult verifyQuantization(QOp op) {
+  Operation *o = op.getOperation();
+  if (failed(verifyDestination(o, op.getInit())))
+    return failure();
+  auto in = shapedOf(op.getInput());
+  auto out = shapedOf(op.getInit());
+  if (!in.hasStaticShape() || in.getShape() != out.getShape())
+    return op.emitOpError() << "expects static input and result of the same "
+                               "shape but got "
+                            << in << " and " << out;
+  float scale = op.getScale().convertToFloat();
+  if (!(scale > 0.0f) || std::isinf(scale))
+    return op.emitOpError() << "expects a positive finite 'scale' but got "
+                            << scale;
+  return checkInt8Value(o, "zero_point", op.getZeroPoint());
+}
+
+LogicalResult QuantizeOp::verify() { return verifyQuantization(*this); }
+LogicalResult DequantizeOp::verify() { return verifyQuantization(*this); }
+
+//===----------------------------------------------------------------------===//
 // Memory effects (memref form)
 //===----------------------------------------------------------------------===//
 
@@ -402,4 +556,10 @@ TINYTS_KERNEL_EFFECTS(FullyConnectedOp)
 TINYTS_KERNEL_EFFECTS(AddOp)
 TINYTS_KERNEL_EFFECTS(AvgPool2DOp)
 TINYTS_KERNEL_EFFECTS(SoftmaxOp)
+TINYTS_KERNEL_EFFECTS(MulOp)
+TINYTS_KERNEL_EFFECTS(MeanOp)
+TINYTS_KERNEL_EFFECTS(TransposeOp)
+TINYTS_KERNEL_EFFECTS(PadOp)
+TINYTS_KERNEL_EFFECTS(QuantizeOp)
+TINYTS_KERNEL_EFFECTS(DequantizeOp)
 #undef TINYTS_KERNEL_EFFECTS

@@ -16,6 +16,8 @@
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include <cstdio>
+
 namespace mlir {
 namespace tinyts {
 #define GEN_PASS_DEF_TINYTSLOWERTOEMITC
@@ -335,6 +337,18 @@ private:
       return lowerAvgPool(pool);
     if (auto softmax = dyn_cast<SoftmaxOp>(op))
       return lowerSoftmax(softmax);
+    if (auto mul = dyn_cast<MulOp>(op))
+      return lowerMul(mul);
+    if (auto mean = dyn_cast<MeanOp>(op))
+      return lowerMean(mean);
+    if (auto transpose = dyn_cast<TransposeOp>(op))
+      return lowerTranspose(transpose);
+    if (auto pad = dyn_cast<PadOp>(op))
+      return lowerPad(pad);
+    if (auto q = dyn_cast<QuantizeOp>(op))
+      return lowerQuantization(q, "tinyts_quantize_f32_s8");
+    if (auto dq = dyn_cast<DequantizeOp>(op))
+      return lowerQuantization(dq, "tinyts_dequantize_s8_f32");
     return op->emitError() << "tinyts-lower-to-emitc cannot lower '"
                            << op->getName() << "' yet";
   }
@@ -449,34 +463,62 @@ private:
   }
 
   /// {H, W, C, row stride, pixel stride, channel stride} of an elementwise
-  /// operand: NHWC with batch 1, or any contiguous buffer as one row.
-  FailureOr<std::array<int64_t, 6>> elementwise(Operation *op, Value v) {
+  /// operand addressed over the result's index space `out`: dimensions the
+  /// operand broadcasts get stride 0, and the shape is folded to 3
+  /// dimensions (leading dimensions of the result must be 1).
+  FailureOr<std::array<int64_t, 6>> elementwise(Operation *op, Value v,
+                                                MemRefType out) {
     auto type = cast<MemRefType>(v.getType());
     const Pointer &p = pointers[v];
-    if (type.getRank() == 4 && type.getDimSize(0) == 1 && p.strides.size() == 4)
-      return std::array<int64_t, 6>{type.getDimSize(1), type.getDimSize(2),
-                                    type.getDimSize(3), p.strides[1],
-                                    p.strides[2], p.strides[3]};
-    if (type.getLayout().isIdentity())
-      return std::array<int64_t, 6>{1, 1, type.getNumElements(), 0, 0, 1};
-    return op->emitError() << "expects a batch-1 NHWC or contiguous buffer, got "
-                           << type;
+    int64_t rank = out.getRank();
+    if (type.getRank() != rank || (int64_t)p.strides.size() != rank)
+      return op->emitError() << "expects a strided operand of the result's rank, got "
+                             << type;
+    std::array<int64_t, 3> size = {1, 1, 1}, stride = {0, 0, 0};
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t slot = d - (rank - 3);
+      if (slot < 0) {
+        if (out.getDimSize(d) != 1)
+          return op->emitError() << "expects the leading dimensions of " << out
+                                 << " to be 1 (at most 3 non-unit dimensions)";
+        continue;
+      }
+      size[slot] = out.getDimSize(d);
+      stride[slot] = type.getDimSize(d) == 1 ? 0 : p.strides[d];
+    }
+    return std::array<int64_t, 6>{size[0], size[1], size[2],
+                                  stride[0], stride[1], stride[2]};
+  }
+
+  /// The operands of tinyts_add_s8 / tinyts_mul_s8: three strided operands
+  /// and the 3-D extent.
+  template <typename BinOp>
+  LogicalResult binaryOperands(BinOp op, SmallVectorImpl<Value> &operands,
+                               SmallVectorImpl<Attribute> &args) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto outType = cast<MemRefType>(op.getInit().getType());
+    auto a = elementwise(op, op.getLhs(), outType);
+    auto b = elementwise(op, op.getRhs(), outType);
+    auto o = elementwise(op, op.getInit(), outType);
+    if (failed(a) || failed(b) || failed(o))
+      return failure();
+    if ((*o)[5] != 1)
+      return op.emitError() << "expects a result with contiguous channels";
+    args.append({pointerArg(op.getLhs(), operands), i32((*a)[3]), i32((*a)[4]),
+                 i32((*a)[5]), pointerArg(op.getRhs(), operands), i32((*b)[3]),
+                 i32((*b)[4]), i32((*b)[5]), pointerArg(op.getInit(), operands),
+                 i32((*o)[3]), i32((*o)[4]), i32((*o)[0]), i32((*o)[1]),
+                 i32((*o)[2])});
+    return success();
   }
 
   LogicalResult lowerAdd(AddOp op) {
-    if (failed(checkOperands(op)))
-      return failure();
-    auto a = elementwise(op, op.getLhs());
-    auto b = elementwise(op, op.getRhs());
-    auto o = elementwise(op, op.getInit());
-    if (failed(a) || failed(b) || failed(o))
-      return failure();
     SmallVector<Value> operands;
-    SmallVector<Attribute> args = {
-        pointerArg(op.getLhs(), operands), i32((*a)[3]), i32((*a)[4]), i32((*a)[5]),
-        pointerArg(op.getRhs(), operands), i32((*b)[3]), i32((*b)[4]), i32((*b)[5]),
-        pointerArg(op.getInit(), operands), i32((*o)[3]), i32((*o)[4]),
-        i32((*o)[0]), i32((*o)[1]), i32((*o)[2]),
+    SmallVector<Attribute> args;
+    if (failed(binaryOperands(op, operands, args)))
+      return failure();
+    args.append({
         i32(-static_cast<int32_t>(op.getLhsZp())),
         i32(static_cast<int32_t>(op.getLhsMultiplier())),
         i32(static_cast<int32_t>(op.getLhsShift())),
@@ -488,7 +530,7 @@ private:
         i32(static_cast<int32_t>(op.getOutputMultiplier())),
         i32(static_cast<int32_t>(op.getOutputShift())),
         i32(static_cast<int32_t>(op.getClampMin())),
-        i32(static_cast<int32_t>(op.getClampMax()))};
+        i32(static_cast<int32_t>(op.getClampMax()))});
     call(op, "tinyts_add_s8", args, operands);
     return success();
   }
@@ -531,6 +573,132 @@ private:
         i32(static_cast<int32_t>(op.getInputLeftShift())),
         i32(static_cast<int32_t>(op.getDiffMin()))};
     call(op, "tinyts_softmax_s8", args, operands);
+    return success();
+  }
+
+  LogicalResult lowerMul(MulOp op) {
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args;
+    if (failed(binaryOperands(op, operands, args)))
+      return failure();
+    args.append({i32(-static_cast<int32_t>(op.getLhsZp())),
+                 i32(-static_cast<int32_t>(op.getRhsZp())),
+                 i32(static_cast<int32_t>(op.getOutputZp())),
+                 i32(static_cast<int32_t>(op.getMultiplier())),
+                 i32(static_cast<int32_t>(op.getShift())),
+                 i32(static_cast<int32_t>(op.getClampMin())),
+                 i32(static_cast<int32_t>(op.getClampMax()))});
+    call(op, "tinyts_mul_s8", args, operands);
+    return success();
+  }
+
+  /// MEAN maps onto tinyts_mean_s8's (outer, kept element, row, column)
+  /// walk: the kept non-unit dimensions must fold into at most two strided
+  /// dimensions, at most two reduced dimensions are non-unit, and the result
+  /// is contiguous.
+  LogicalResult lowerMean(MeanOp op) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto type = cast<MemRefType>(op.getInput().getType());
+    const Pointer &p = pointers[op.getInput()];
+    if (!cast<MemRefType>(op.getInit().getType()).getLayout().isIdentity())
+      return op.emitError() << "expects a contiguous result";
+    // (size, stride) of the non-unit dimensions, outermost first; adjacent
+    // kept dimensions that are contiguous with each other are merged.
+    SmallVector<std::pair<int64_t, int64_t>> kept, reduced;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      int64_t size = type.getDimSize(d), stride = p.strides[d];
+      if (size == 1)
+        continue;
+      if (llvm::is_contained(op.getAxes(), d)) {
+        reduced.push_back({size, stride});
+      } else if (!kept.empty() && kept.back().second == size * stride) {
+        kept.back() = {kept.back().first * size, stride};
+      } else {
+        kept.push_back({size, stride});
+      }
+    }
+    if (kept.size() > 2 || reduced.size() > 2)
+      return op.emitError() << "cannot walk " << type << " reduced over "
+                            << "its axes with two kept and two reduced strides";
+    while (kept.size() < 2)
+      kept.insert(kept.begin(), {1, 0});
+    while (reduced.size() < 2)
+      reduced.insert(reduced.begin(), {1, 0});
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args = {
+        pointerArg(op.getInput(), operands), i32(kept[0].first),
+        i32(kept[0].second), i32(kept[1].first), i32(kept[1].second),
+        i32(reduced[0].first), i32(reduced[1].first), i32(reduced[0].second),
+        i32(reduced[1].second), pointerArg(op.getInit(), operands),
+        i32(static_cast<int32_t>(op.getInputZp())),
+        i32(static_cast<int32_t>(op.getOutputZp())),
+        i32(static_cast<int32_t>(op.getMultiplier())),
+        i32(static_cast<int32_t>(op.getShift()))};
+    call(op, "tinyts_mean_s8", args, operands);
+    return success();
+  }
+
+  LogicalResult lowerTranspose(TransposeOp op) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto type = cast<MemRefType>(op.getInput().getType());
+    if (!type.getLayout().isIdentity() ||
+        !cast<MemRefType>(op.getInit().getType()).getLayout().isIdentity())
+      return op.emitError() << "expects contiguous input and result";
+    SmallVector<int32_t> dims, perms(op.getPerms());
+    for (int64_t d : type.getShape())
+      dims.push_back(static_cast<int32_t>(d));
+    ++paramCounter;
+    int64_t rank = type.getRank();
+    std::string dimsName = paramArray(op.getLoc(), "dims", dims, rank);
+    std::string permsName = paramArray(op.getLoc(), "perms", perms, rank);
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args = {pointerArg(op.getInput(), operands),
+                                   opaque(dimsName), i32(rank), opaque(permsName),
+                                   pointerArg(op.getInit(), operands)};
+    call(op, "tinyts_transpose_s8", args, operands);
+    return success();
+  }
+
+  LogicalResult lowerPad(PadOp op) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto in = nhwc(op, op.getInput(), "the input");
+    auto out = nhwc(op, op.getInit(), "the output");
+    if (failed(in) || failed(out))
+      return failure();
+    ArrayRef<int64_t> pad = op.getPad();
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args = {
+        pointerArg(op.getInput(), operands), i32((*in)[0]), i32((*in)[1]),
+        i32((*in)[2]), i32((*in)[3]), i32((*in)[4]),
+        pointerArg(op.getInit(), operands), i32((*out)[0]), i32((*out)[1]),
+        i32((*out)[2]), i32((*out)[3]), i32((*out)[4]), i32(pad[2]),
+        i32(pad[4]), i32(pad[6]), i32(static_cast<int32_t>(op.getValue()))};
+    call(op, "tinyts_pad_s8", args, operands);
+    return success();
+  }
+
+  /// quantize / dequantize: contiguous buffers, `scale` as an exact C99
+  /// hexadecimal float literal.
+  template <typename QOp>
+  LogicalResult lowerQuantization(QOp op, StringRef callee) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto type = cast<MemRefType>(op.getInput().getType());
+    if (!type.getLayout().isIdentity() ||
+        !cast<MemRefType>(op.getInit().getType()).getLayout().isIdentity())
+      return op.emitError() << "expects contiguous input and result";
+    char scale[64];
+    snprintf(scale, sizeof(scale), "%af",
+             static_cast<double>(op.getScale().convertToFloat()));
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args = {
+        pointerArg(op.getInput(), operands), pointerArg(op.getInit(), operands),
+        i32(type.getNumElements()), opaque(scale),
+        i32(static_cast<int32_t>(op.getZeroPoint()))};
+    call(op, callee, args, operands);
     return success();
   }
 

@@ -76,6 +76,8 @@ FailureOr<int64_t> allocationBytes(Operation *alloc) {
 SmallVector<Value> inPlaceCandidates(Operation *op) {
   if (auto add = dyn_cast<AddOp>(op); add && !add.hasPureTensorSemantics())
     return {add.getLhs(), add.getRhs()};
+  if (auto mul = dyn_cast<MulOp>(op); mul && !mul.hasPureTensorSemantics())
+    return {mul.getLhs(), mul.getRhs()};
   return {};
 }
 

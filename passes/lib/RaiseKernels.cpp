@@ -158,6 +158,19 @@ std::optional<Epilogue> matchEpilogue(Value acc, bool allowReshape) {
   return ep;
 }
 
+/// Whether a value of type `from` broadcasts to `to` (same rank, each
+/// dimension equal or 1).
+bool broadcastsTo(Type from, Type to) {
+  auto a = dyn_cast<RankedTensorType>(from);
+  auto b = dyn_cast<RankedTensorType>(to);
+  if (!a || !b || a.getRank() != b.getRank() || !a.hasStaticShape())
+    return false;
+  for (auto [x, y] : llvm::zip(a.getShape(), b.getShape()))
+    if (x != y && x != 1)
+      return false;
+  return true;
+}
+
 Value createInit(PatternRewriter &rewriter, Location loc, Type type) {
   auto t = cast<RankedTensorType>(type);
   return tensor::EmptyOp::create(rewriter, loc, t.getShape(), t.getElementType());
@@ -295,7 +308,31 @@ struct AddInput {
   int32_t shift;
 };
 
-std::optional<AddInput> matchAddInput(Value v) {
+/// Looks through the reshape the importer inserts to align an operand's
+/// rank before a broadcasting elementwise op; `shape` gets its operand.
+Value skipRankAlign(Value v, Value &shape) {
+  if (auto reshape = v.getDefiningOp<tosa::ReshapeOp>()) {
+    shape = reshape.getShape();
+    return reshape.getInput1();
+  }
+  return v;
+}
+
+/// `value` (int8) reshaped like the elementwise operand it fed, if needed.
+Value alignedInput(PatternRewriter &rewriter, Location loc, Value value,
+                   Value shape, Type operandType) {
+  if (!shape)
+    return value;
+  auto t = cast<RankedTensorType>(operandType);
+  auto type = RankedTensorType::get(t.getShape(), rewriter.getIntegerType(8));
+  return tosa::ReshapeOp::create(rewriter, loc, type, value, shape);
+}
+
+std::optional<AddInput> matchAddInput(Value v, Value *rankShape = nullptr) {
+  Value shape;
+  v = skipRankAlign(v, shape);
+  if (rankShape)
+    *rankShape = shape;
   auto scale = v.getDefiningOp<tosa::RescaleOp>();
   if (!scale || scale.getPerChannel() || !hasElementWidth(scale.getInput(), 32) ||
       !hasElementWidth(scale.getOutput(), 32))
@@ -342,12 +379,21 @@ struct RaiseAdd : OpRewritePattern<tosa::AddOp> {
     if (!ep || ep->requant.multiplier.size() != 1)
       return rewriter.notifyMatchFailure(add, "no exact int8 requantization");
     Type resultType = ep->last->getResult(0).getType();
-    if (lhs->value.getType() != resultType || rhs->value.getType() != resultType)
-      return rewriter.notifyMatchFailure(add, "broadcasting add");
+    if (!broadcastsTo(add.getInput1().getType(), resultType) ||
+        !broadcastsTo(add.getInput2().getType(), resultType))
+      return rewriter.notifyMatchFailure(add, "operands do not broadcast to "
+                                              "the result");
     rewriter.setInsertionPoint(ep->last);
     Location loc = ep->last->getLoc();
+    Value lhsShape, rhsShape;
+    matchAddInput(add.getInput1(), &lhsShape);
+    matchAddInput(add.getInput2(), &rhsShape);
+    Value lhsValue = alignedInput(rewriter, loc, lhs->value, lhsShape,
+                                  add.getInput1().getType());
+    Value rhsValue = alignedInput(rewriter, loc, rhs->value, rhsShape,
+                                  add.getInput2().getType());
     auto op = AddOp::create(
-        rewriter, loc, resultType, lhs->value, rhs->value,
+        rewriter, loc, resultType, lhsValue, rhsValue,
         createInit(rewriter, loc, resultType), lhs->leftShift, lhs->zp,
         lhs->multiplier, lhs->shift, rhs->zp, rhs->multiplier, rhs->shift,
         ep->requant.outputZp, ep->requant.multiplier.front(),
@@ -440,6 +486,369 @@ struct RaiseSoftmax : OpRewritePattern<tosa::RescaleOp> {
   }
 };
 
+/// The importer's exact widening `(x - zp)` to i32 (a unit rescale,
+/// multiplier 2^30 >> 30), possibly rank-aligned by a reshape.
+struct Widened {
+  Value value;
+  Value rankShape;
+  int64_t zp;
+};
+
+std::optional<Widened> matchWiden(Value v) {
+  Widened w;
+  v = skipRankAlign(v, w.rankShape);
+  auto widen = v.getDefiningOp<tosa::RescaleOp>();
+  if (!widen || widen.getPerChannel() || !hasElementWidth(widen.getInput(), 8) ||
+      !hasElementWidth(widen.getOutput(), 32))
+    return std::nullopt;
+  auto rq = decodeRescale(widen, /*anyRounding=*/true);
+  if (!rq || rq->outputZp != 0 || rq->multiplier.size() != 1)
+    return std::nullopt;
+  int64_t m = rq->multiplier.front();
+  int64_t tosaShift = 31 - rq->shift.front();
+  if (m <= 0 || !llvm::isPowerOf2_64(m) || (int64_t)llvm::Log2_64(m) != tosaShift)
+    return std::nullopt;
+  w.value = widen.getInput();
+  w.zp = rq->inputZp;
+  return w;
+}
+
+/// TFLite's int8 MUL: `rescale(widen(a) * widen(b))` (-> clamp).
+struct RaiseMul : OpRewritePattern<tosa::MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::MulOp mul,
+                                PatternRewriter &rewriter) const override {
+    if (!hasElementWidth(mul.getOutput(), 32) || getConstScalar(mul.getShift()) != 0)
+      return rewriter.notifyMatchFailure(mul, "not an i32 multiply without shift");
+    auto lhs = matchWiden(mul.getInput1());
+    auto rhs = matchWiden(mul.getInput2());
+    if (!lhs || !rhs)
+      return rewriter.notifyMatchFailure(mul, "inputs are not widened int8 values");
+    auto ep = matchEpilogue(mul.getOutput(), /*allowReshape=*/false);
+    if (!ep || ep->requant.multiplier.size() != 1)
+      return rewriter.notifyMatchFailure(mul, "no exact int8 requantization");
+    Type resultType = ep->last->getResult(0).getType();
+    if (!broadcastsTo(mul.getInput1().getType(), resultType) ||
+        !broadcastsTo(mul.getInput2().getType(), resultType))
+      return rewriter.notifyMatchFailure(mul, "operands do not broadcast");
+    rewriter.setInsertionPoint(ep->last);
+    Location loc = ep->last->getLoc();
+    Value a = alignedInput(rewriter, loc, lhs->value, lhs->rankShape,
+                           mul.getInput1().getType());
+    Value b = alignedInput(rewriter, loc, rhs->value, rhs->rankShape,
+                           mul.getInput2().getType());
+    auto op = MulOp::create(rewriter, loc, resultType, a, b,
+                            createInit(rewriter, loc, resultType), lhs->zp,
+                            rhs->zp, ep->requant.outputZp,
+                            ep->requant.multiplier.front(),
+                            ep->requant.shift.front(), ep->clampMin, ep->clampMax);
+    rewriter.replaceOp(ep->last, op.getResult());
+    return success();
+  }
+};
+
+/// TFLite's int8 MEAN as the importer writes it: cast to i32, one
+/// reduce_sum per axis, minus n * zp_in, one rescale to int8.
+struct RaiseMean : OpRewritePattern<tosa::RescaleOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::RescaleOp rescale,
+                                PatternRewriter &rewriter) const override {
+    if (!hasElementWidth(rescale.getInput(), 32) ||
+        !hasElementWidth(rescale.getOutput(), 8))
+      return failure();
+    auto rq = decodeRescale(rescale);
+    if (!rq || rq->inputZp != 0 || rq->multiplier.size() != 1)
+      return failure();
+    Value v = rescale.getInput();
+    int64_t offset = 0;
+    if (auto sub = v.getDefiningOp<tosa::SubOp>()) {
+      auto c = getConstScalar(sub.getInput2());
+      if (!c)
+        return failure();
+      offset = *c;
+      v = sub.getInput1();
+    }
+    SmallVector<int64_t> axes;
+    while (auto sum = v.getDefiningOp<tosa::ReduceSumOp>()) {
+      if (!sum->hasOneUse())
+        return failure();
+      axes.push_back(sum.getAxis());
+      v = sum.getInput();
+    }
+    auto castOp = v.getDefiningOp<tosa::CastOp>();
+    if (axes.empty() || !castOp || !hasElementWidth(castOp.getInput(), 8))
+      return failure();
+    Value input = castOp.getInput();
+    auto inType = cast<RankedTensorType>(input.getType());
+    llvm::sort(axes);
+    int64_t n = 1;
+    for (int64_t a : axes)
+      n *= inType.getDimSize(a);
+    if (offset % n != 0 || offset / n < -128 || offset / n > 127)
+      return rewriter.notifyMatchFailure(rescale, "offset is not n * zp");
+    rewriter.setInsertionPoint(rescale);
+    Location loc = rescale.getLoc();
+    Type type = rescale.getOutput().getType();
+    auto op = MeanOp::create(rewriter, loc, type, input,
+                             createInit(rewriter, loc, type), axes, offset / n,
+                             rq->outputZp, rq->multiplier.front(),
+                             rq->shift.front());
+    rewriter.replaceOp(rescale, op.getResult());
+    return success();
+  }
+};
+
+struct RaiseTranspose : OpRewritePattern<tosa::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!hasElementWidth(op.getInput1(), 8) ||
+        cast<RankedTensorType>(op.getInput1().getType()).getRank() > 4)
+      return rewriter.notifyMatchFailure(op, "not an int8 transpose of rank <= 4");
+    Type type = op.getOutput().getType();
+    rewriter.replaceOpWithNewOp<TransposeOp>(
+        op, type, op.getInput1(), createInit(rewriter, op.getLoc(), type),
+        op.getPerms());
+    return success();
+  }
+};
+
+/// An int8 constant pad of NHWC data, seen through the reshapes the importer
+/// puts around it (it drops the leading unit batch dimension): the NHWC
+/// input and [top, bottom, left, right, front, back].
+struct NHWCPad {
+  tosa::PadOp pad;
+  SmallVector<int64_t> pads;
+  int64_t value;
+};
+
+std::optional<NHWCPad> matchPad(tosa::PadOp pad) {
+  auto in = dyn_cast<RankedTensorType>(pad.getInput1().getType());
+  auto pads = getConstInts(pad.getPadding());
+  auto value = getConstScalar(pad.getPadConst());
+  if (!in || !in.hasStaticShape() || !in.getElementType().isSignlessInteger(8) ||
+      !pads || !value || (in.getRank() != 3 && in.getRank() != 4))
+    return std::nullopt;
+  int64_t lead = in.getRank() == 4 ? 2 : 0;
+  if (lead && ((*pads)[0] || (*pads)[1] || in.getDimSize(0) != 1))
+    return std::nullopt;
+  NHWCPad r{pad, SmallVector<int64_t>(pads->begin() + lead, pads->end()), *value};
+  return r;
+}
+
+/// The tosa.pad whose result `v` is, seen through a reshape and a slice that
+/// starts at the origin (and keeps the batch and the channels).
+tosa::PadOp padFeeding(Value v) {
+  if (auto slice = v.getDefiningOp<tosa::SliceOp>()) {
+    auto start = getConstInts(slice.getStart());
+    auto in = cast<RankedTensorType>(slice.getInput1().getType());
+    auto out = cast<RankedTensorType>(slice.getOutput().getType());
+    if (!start || llvm::any_of(*start, [](int64_t x) { return x != 0; }) ||
+        in.getRank() != 4 || in.getDimSize(0) != out.getDimSize(0) ||
+        in.getDimSize(3) != out.getDimSize(3))
+      return nullptr;
+    v = slice.getInput1();
+  }
+  if (auto reshape = v.getDefiningOp<tosa::ReshapeOp>())
+    v = reshape.getInput1();
+  return v.getDefiningOp<tosa::PadOp>();
+}
+
+/// The pad's input as a rank-4 NHWC tensor.
+Value nhwcInput(PatternRewriter &rewriter, tosa::PadOp pad) {
+  Value in = pad.getInput1();
+  auto type = cast<RankedTensorType>(in.getType());
+  if (type.getRank() == 4)
+    return in;
+  if (auto reshape = in.getDefiningOp<tosa::ReshapeOp>())
+    if (cast<RankedTensorType>(reshape.getInput1().getType()).getRank() == 4)
+      return reshape.getInput1();
+  SmallVector<int64_t> shape = {1};
+  llvm::append_range(shape, type.getShape());
+  auto shapeType = tosa::shapeType::get(rewriter.getContext(), 4);
+  auto attr = DenseIntElementsAttr::get(
+      RankedTensorType::get({4}, rewriter.getIndexType()), shape);
+  Value shapeValue = tosa::ConstShapeOp::create(rewriter, pad.getLoc(), shapeType, attr);
+  return tosa::ReshapeOp::create(
+      rewriter, pad.getLoc(), RankedTensorType::get(shape, type.getElementType()),
+      in, shapeValue);
+}
+
+/// PAD feeding a convolution: the padding becomes the convolution's (the
+/// padded value must be the convolution's input zero point, which it reads
+/// for out-of-bounds taps), so no padded copy is ever stored.
+template <typename ConvOp>
+struct FoldPadIntoConv : OpRewritePattern<ConvOp> {
+  using OpRewritePattern<ConvOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ConvOp conv,
+                                PatternRewriter &rewriter) const override {
+    if (!conv.hasPureTensorSemantics())
+      return failure();
+    auto padOp = padFeeding(conv.getInput());
+    if (!padOp)
+      return failure();
+    auto pad = matchPad(padOp);
+    if (!pad || pad->value != static_cast<int32_t>(conv.getInputZp()) || pad->pads[4] ||
+        pad->pads[5])
+      return rewriter.notifyMatchFailure(conv, "pad value is not the input zero "
+                                               "point or channels are padded");
+    // A slice between the pad and the convolution (the importer trims rows
+    // and columns a VALID window never reads) shortens the bottom/right pad.
+    auto inType = cast<RankedTensorType>(conv.getInput().getType());
+    auto padType = cast<RankedTensorType>(padOp.getOutput().getType());
+    int64_t padH = padType.getDimSize(padType.getRank() - 3);
+    int64_t padW = padType.getDimSize(padType.getRank() - 2);
+    SmallVector<int64_t> pads(pad->pads.begin(), pad->pads.begin() + 4);
+    pads[1] -= padH - inType.getDimSize(1);
+    pads[3] -= padW - inType.getDimSize(2);
+    if (pads[1] < 0 || pads[3] < 0)
+      return rewriter.notifyMatchFailure(conv, "the slice cuts into the data");
+    rewriter.setInsertionPoint(conv);
+    Value x = nhwcInput(rewriter, padOp);
+    SmallVector<int64_t> newPad(conv.getPad());
+    for (int i = 0; i < 4; ++i)
+      newPad[i] += pads[i];
+    rewriter.modifyOpInPlace(conv, [&] {
+      conv.getInputMutable().assign(x);
+      conv.setPad(newPad);
+    });
+    return success();
+  }
+};
+
+/// Whether `user` is a convolution (TOSA or tinyts) reading `pad`'s value
+/// as its input zero point, so that FoldPadIntoConv can absorb the pad.
+bool padValueIsInputZp(Operation *user, const NHWCPad &pad) {
+  if (pad.pads[4] || pad.pads[5])
+    return false;
+  std::optional<int64_t> zp;
+  if (auto c = dyn_cast<tosa::Conv2DOp>(user))
+    zp = getConstScalar(c.getInputZp());
+  else if (auto d = dyn_cast<tosa::DepthwiseConv2DOp>(user))
+    zp = getConstScalar(d.getInputZp());
+  else if (auto c = dyn_cast<Conv2DOp>(user))
+    zp = static_cast<int32_t>(c.getInputZp());
+  else if (auto d = dyn_cast<DepthwiseConv2DOp>(user))
+    zp = static_cast<int32_t>(d.getInputZp());
+  return zp && *zp == pad.value;
+}
+
+/// A PAD left standing (not feeding a convolution) becomes the pad kernel.
+struct RaisePad : OpRewritePattern<tosa::PadOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::PadOp padOp,
+                                PatternRewriter &rewriter) const override {
+    auto pad = matchPad(padOp);
+    if (!pad)
+      return rewriter.notifyMatchFailure(padOp, "not an int8 NHWC pad");
+    // Let FoldPadIntoConv see convolution users first.
+    SmallVector<Operation *> users(padOp->getUsers());
+    while (!users.empty()) {
+      Operation *u = users.pop_back_val();
+      if (isa<tosa::ReshapeOp, tosa::SliceOp>(u))
+        llvm::append_range(users, u->getUsers());
+      else if (padValueIsInputZp(u, *pad))
+        return failure();
+    }
+    Location loc = padOp.getLoc();
+    Value x = nhwcInput(rewriter, padOp);
+    auto xt = cast<RankedTensorType>(x.getType());
+    SmallVector<int64_t> pads = {0, 0};
+    llvm::append_range(pads, pad->pads);
+    SmallVector<int64_t> shape;
+    for (int64_t d = 0; d < 4; ++d)
+      shape.push_back(xt.getDimSize(d) + pads[2 * d] + pads[2 * d + 1]);
+    auto type = RankedTensorType::get(shape, xt.getElementType());
+    Value result = PadOp::create(rewriter, loc, type, x,
+                                 createInit(rewriter, loc, type), pads,
+                                 static_cast<int32_t>(pad->value))
+                       .getResult();
+    auto outType = cast<RankedTensorType>(padOp.getOutput().getType());
+    if (outType.getRank() != 4) {
+      auto shapeType = tosa::shapeType::get(rewriter.getContext(), outType.getRank());
+      auto attr = DenseIntElementsAttr::get(
+          RankedTensorType::get({outType.getRank()}, rewriter.getIndexType()),
+          outType.getShape());
+      Value s = tosa::ConstShapeOp::create(rewriter, loc, shapeType, attr);
+      result = tosa::ReshapeOp::create(rewriter, loc, outType, result, s);
+    }
+    rewriter.replaceOp(padOp, result);
+    return success();
+  }
+};
+
+/// The importer marks the last op of a float QUANTIZE (`tinyts.quantize`,
+/// on the int8 rescale) and of a DEQUANTIZE (`tinyts.dequantize`, on the
+/// float multiply) with {scale, zero_point}; the chain's float (resp. int8)
+/// input is found by walking back to the op that reads a value of that
+/// element type from outside the chain.
+std::optional<std::pair<float, int32_t>> quantParams(Operation *op, StringRef name) {
+  auto params = op->getAttrOfType<DictionaryAttr>(name);
+  if (!params)
+    return std::nullopt;
+  auto scale = params.getAs<FloatAttr>("scale");
+  auto zp = params.getAs<IntegerAttr>("zero_point");
+  if (!scale || !zp)
+    return std::nullopt;
+  return std::make_pair(static_cast<float>(scale.getValueAsDouble()),
+                        static_cast<int32_t>(zp.getInt()));
+}
+
+struct RaiseQuantize : OpRewritePattern<tosa::RescaleOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::RescaleOp last,
+                                PatternRewriter &rewriter) const override {
+    auto params = quantParams(last, "tinyts.quantize");
+    if (!params)
+      return failure();
+    // rescale <- cast <- add(floor(y), ...) ; floor <- mul(x, 1/scale)
+    auto castOp = last.getInput().getDefiningOp<tosa::CastOp>();
+    auto add = castOp ? castOp.getInput().getDefiningOp<tosa::AddOp>() : nullptr;
+    auto floor = add ? add.getInput1().getDefiningOp<tosa::FloorOp>() : nullptr;
+    auto mul = floor ? floor.getInput1().getDefiningOp<tosa::MulOp>() : nullptr;
+    Type type = last.getOutput().getType();
+    if (!mul || mul.getInput1().getType() !=
+                    RankedTensorType::get(cast<RankedTensorType>(type).getShape(),
+                                          rewriter.getF32Type()))
+      return rewriter.notifyMatchFailure(last, "tinyts.quantize chain not found");
+    Location loc = last.getLoc();
+    rewriter.replaceOpWithNewOp<QuantizeOp>(
+        last, type, mul.getInput1(), createInit(rewriter, loc, type),
+        llvm::APFloat(params->first), params->second);
+    return success();
+  }
+};
+
+struct RaiseDequantize : OpRewritePattern<tosa::MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::MulOp last,
+                                PatternRewriter &rewriter) const override {
+    auto params = quantParams(last, "tinyts.dequantize");
+    if (!params)
+      return failure();
+    // mul(sub(cast(x), zp), scale)
+    auto sub = last.getInput1().getDefiningOp<tosa::SubOp>();
+    auto castOp = sub ? sub.getInput1().getDefiningOp<tosa::CastOp>() : nullptr;
+    Type type = last.getOutput().getType();
+    if (!castOp || !hasElementWidth(castOp.getInput(), 8) ||
+        cast<RankedTensorType>(castOp.getInput().getType()).getShape() !=
+            cast<RankedTensorType>(type).getShape())
+      return rewriter.notifyMatchFailure(last, "tinyts.dequantize chain not found");
+    Location loc = last.getLoc();
+    rewriter.replaceOpWithNewOp<DequantizeOp>(
+        last, type, castOp.getInput(), createInit(rewriter, loc, type),
+        llvm::APFloat(params->first), params->second);
+    return success();
+  }
+};
+
 /// Why a TOSA op that looks like an int8 kernel was left on the generic
 /// path (for `report-unraised`).
 template <typename TosaConv>
@@ -466,7 +875,7 @@ StringRef explainAdd(tosa::AddOp add) {
   if (!ep || ep->requant.multiplier.size() != 1)
     return "its i32 result is not requantized to int8 by a single-use "
            "double-rounding tosa.rescale with constant parameters";
-  return "it broadcasts one operand (only same-shape adds are raised)";
+  return "its operands do not broadcast to the result";
 }
 
 struct RaiseKernelsPass
@@ -476,7 +885,9 @@ struct RaiseKernelsPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<RaiseConv2D, RaiseDepthwiseConv2D, RaiseAdd, RaiseAvgPool,
-                 RaiseSoftmax>(&getContext());
+                 RaiseSoftmax, RaiseMul, RaiseMean, RaiseTranspose, RaisePad,
+                 FoldPadIntoConv<Conv2DOp>, FoldPadIntoConv<DepthwiseConv2DOp>,
+                 RaiseQuantize, RaiseDequantize>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     if (!reportUnraised)

@@ -13,9 +13,13 @@ class TensorInfo:
 
     name: str
     shape: tuple[int, ...]
-    dtype: str  # numpy dtype name: "int8"
-    scale: float
+    dtype: str  # numpy dtype name: "int8" or "float32" (float-IO models)
+    scale: float  # for float32: the quantization of the int8 tensor inside
     zero_point: int
+
+    @property
+    def ctype(self) -> str:
+        return {"int8": "int8_t", "float32": "float"}[self.dtype]
 
     @property
     def nbytes(self) -> int:
@@ -39,16 +43,19 @@ def header(prefix: str, arena_bytes: int, inputs: list[TensorInfo],
     for kind, tensors in (("INPUT", inputs), ("OUTPUT", outputs)):
         for i, t in enumerate(tensors):
             tag = f"{up}_{kind}{i}" if len(tensors) > 1 else f"{up}_{kind}"
+            what = ("real = scale * (q - zero_point)" if t.dtype == "int8" else
+                    "float; the model quantizes it to int8 with this scale and zero point"
+                    if kind == "INPUT" else
+                    "float; dequantized from int8 with this scale and zero point")
             lines += [
                 "",
-                f"/* {kind.lower()} '{t.name}': {t.dtype}{list(t.shape)}, "
-                f"real = scale * (q - zero_point) */",
+                f"/* {kind.lower()} '{t.name}': {t.dtype}{list(t.shape)}, {what} */",
                 f"#define {tag}_BYTES {t.nbytes}",
                 f"#define {tag}_SCALE {t.scale!r}f",
                 f"#define {tag}_ZERO_POINT {t.zero_point}",
             ]
-    args = ", ".join([f"const int8_t *input{i}" for i in range(len(inputs))]
-                     + [f"int8_t *output{i}" for i in range(len(outputs))])
+    args = ", ".join([f"const {t.ctype} *input{i}" for i, t in enumerate(inputs)]
+                     + [f"{t.ctype} *output{i}" for i, t in enumerate(outputs)])
     lines += [
         "",
         "/* Runs the model: reads the inputs, writes the outputs. No allocation,",
@@ -61,22 +68,28 @@ def header(prefix: str, arena_bytes: int, inputs: list[TensorInfo],
     return "\n".join(lines)
 
 
+def packed_offsets(tensors: list[TensorInfo]) -> tuple[list[int], int]:
+    """Byte offsets of tensors stored back to back in one harness buffer (8-byte
+    aligned), each float tensor at a multiple of 4; and the total size."""
+    offsets, offset = [], 0
+    for t in tensors:
+        if t.dtype != "int8":
+            offset = -(-offset // 4) * 4
+        offsets.append(offset)
+        offset += t.nbytes
+    return offsets, offset
+
+
 def harness_adapter(prefix: str, inputs: list[TensorInfo],
                     outputs: list[TensorInfo]) -> str:
     """The adapter between the test harnesses (host and Cortex-M7) and the
     model: the harness's one input buffer holds every input back to back,
     its output buffer every output."""
-    args = []
-    offset = 0
-    for t in inputs:
-        args.append(f"in + {offset}")
-        offset += t.nbytes
-    in_total = offset
-    offset = 0
-    for t in outputs:
-        args.append(f"out + {offset}")
-        offset += t.nbytes
-    out_total = offset
+    args: list[str] = []
+    in_offsets, in_total = packed_offsets(inputs)
+    out_offsets, out_total = packed_offsets(outputs)
+    args += [f"(const {t.ctype} *)(in + {o})" for t, o in zip(inputs, in_offsets)]
+    args += [f"({t.ctype} *)(out + {o})" for t, o in zip(outputs, out_offsets)]
     return "\n".join([
         f"/* Harness adapter for {prefix} (generated). */",
         '#include "tinyts_harness.h"',

@@ -31,7 +31,11 @@ RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime"
 _HARNESS_H = Path(__file__).resolve().parent / "targets" / "harness" / "tinyts_harness.h"
 
 
-def _tensor_infos(func: ir.Operation, which: str) -> list[TensorInfo]:
+def _tensor_infos(func: ir.Operation, which: str,
+                  float_quant: dict[int, tuple[float, int]]) -> list[TensorInfo]:
+    """The model's inputs or outputs. int8 tensors carry their quantization; a
+    float tensor (float-IO models) carries the quantization of the int8 tensor
+    its QUANTIZE produces / its DEQUANTIZE reads (``float_quant``)."""
     ftype = ir.FunctionType(ir.TypeAttr(func.attributes["function_type"]).value)
     types = ftype.inputs if which == "arg" else ftype.results
     attr_name = "arg_attrs" if which == "arg" else "res_attrs"
@@ -41,20 +45,25 @@ def _tensor_infos(func: ir.Operation, which: str) -> list[TensorInfo]:
     for i, t in enumerate(types):
         rt = ir.RankedTensorType(t)
         d = ir.DictAttr(attrs[i]) if attrs is not None else None
-        width = rt.element_type.width if isinstance(rt.element_type, ir.IntegerType) else 0
-        if width != 8:
-            raise CompileError(
-                f"model {which} {i} has element type {rt.element_type}: only int8 model "
-                "inputs and outputs are compiled so far (float-IO models are not yet)")
+        elt = rt.element_type
+        if isinstance(elt, ir.IntegerType) and elt.width == 8:
+            dtype = "int8"
+        elif isinstance(elt, ir.F32Type):
+            dtype = "float32"
+        else:
+            raise CompileError(f"model {which} {i} has element type {elt}: only int8 and "
+                               "float32 model inputs and outputs are supported")
 
         def get(key: str, default, conv, d=d):
             return conv(d[key]) if d is not None and key in d else default
 
+        scale = get("tinyts.scale", 1.0, lambda a: ir.FloatAttr(a).value)
+        zero_point = get("tinyts.zero_point", 0, lambda a: ir.IntegerAttr(a).value)
+        if dtype == "float32":
+            scale, zero_point = float_quant[i]
         infos.append(TensorInfo(
             name=get("tinyts.name", f"{which}{i}", lambda a: ir.StringAttr(a).value),
-            shape=tuple(rt.shape), dtype="int8",
-            scale=get("tinyts.scale", 1.0, lambda a: ir.FloatAttr(a).value),
-            zero_point=get("tinyts.zero_point", 0, lambda a: ir.IntegerAttr(a).value)))
+            shape=tuple(rt.shape), dtype=dtype, scale=scale, zero_point=zero_point))
     return infos
 
 
@@ -152,26 +161,26 @@ class CompiledModel:
 
     @property
     def _output_bytes(self) -> int:
-        return sum(t.nbytes for t in self.outputs)
+        return codegen.packed_offsets(self.outputs)[1]
 
     def _check_inputs(self, xs: tuple[np.ndarray, ...]) -> bytes:
         if len(xs) != len(self.inputs):
             raise ValueError(f"the model takes {len(self.inputs)} input(s), got {len(xs)}")
-        data = b""
-        for info, x in zip(self.inputs, xs):
+        offsets, total = codegen.packed_offsets(self.inputs)
+        data = bytearray(total)
+        for info, x, offset in zip(self.inputs, xs, offsets):
             arr = np.asarray(x)
-            if arr.dtype != np.int8 or arr.size != int(np.prod(info.shape)):
-                raise ValueError(f"input '{info.name}' must be int8 with shape "
+            if arr.dtype != np.dtype(info.dtype) or arr.size != int(np.prod(info.shape)):
+                raise ValueError(f"input '{info.name}' must be {info.dtype} with shape "
                                  f"{list(info.shape)}, got {arr.dtype}{list(arr.shape)}")
-            data += arr.tobytes()
-        return data
+            data[offset:offset + info.nbytes] = arr.tobytes()
+        return bytes(data)
 
     def _outputs(self, raw: bytes) -> np.ndarray | list[np.ndarray]:
-        outs, offset = [], 0
-        for info in self.outputs:
+        outs = []
+        for info, offset in zip(self.outputs, codegen.packed_offsets(self.outputs)[0]):
             outs.append(np.frombuffer(raw[offset:offset + info.nbytes],
-                                      dtype=np.int8).reshape(info.shape).copy())
-            offset += info.nbytes
+                                      dtype=info.dtype).reshape(info.shape).copy())
         return outs[0] if len(outs) == 1 else outs
 
     def run(self, *xs: np.ndarray) -> np.ndarray | list[np.ndarray]:
@@ -226,7 +235,12 @@ clean:
 
 def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
             prefix: str = "tinyts_model") -> CompiledModel:
-    """Compile an int8 TFLite model (path, bytes or imported module) to C."""
+    """Compile an int8 TFLite model (path, bytes or imported module) to C.
+
+    Float-IO models (a QUANTIZE from float first, a DEQUANTIZE to float last)
+    take and return float32 arrays; the generated entry function quantizes from
+    the caller's float buffer and dequantizes into it, so the float tensors never
+    occupy the arena."""
     if target not in TARGETS:
         raise ValueError(f"unknown target '{target}': expected one of {', '.join(TARGETS)}")
     if not prefix.isidentifier():
@@ -234,9 +248,11 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
     t0 = time.perf_counter()
     module = _to_module(model)
     with module.context:
+        pipeline.raise_kernels(module)
         func = pipeline.model_function(module)
-        inputs = _tensor_infos(func, "arg")
-        outputs = _tensor_infos(func, "res")
+        quant_in, quant_out = pipeline.float_io_quantization(module)
+        inputs = _tensor_infos(func, "arg", quant_in)
+        outputs = _tensor_infos(func, "res", quant_out)
         plan = pipeline.plan(module)
         pipeline.lower_to_emitc(module, prefix)
         source = translate_to_c(module)

@@ -1,6 +1,6 @@
 """The pass pipeline from imported TOSA to EmitC, and what it reports.
 
-Stage 1 raises kernels, bufferizes and plans the arena; the function's
+Stage 0 raises kernels (:data:`RAISE_PIPELINE`); stage 1 bufferizes and plans the arena; the function's
 ``tinyts.arena_bytes`` / ``tinyts.memory_plan`` attributes are read there.
 Stage 2 lowers to EmitC. Both are ordinary ``tinyts-opt`` pipelines
 (:data:`PLAN_PIPELINE`, :data:`EMITC_PIPELINE`).
@@ -86,10 +86,49 @@ def _check_lowerable(module: ir.Module) -> None:
             "and the generic lowering path is not implemented yet")
 
 
-def plan(module: ir.Module) -> MemoryPlan:
-    """Raise, bufferize and plan ``module`` in place; return the plan."""
+def raise_kernels(module: ir.Module) -> None:
+    """Replace TOSA patterns by tinyts kernels in place; fail on what is left."""
     _run(module, RAISE_PIPELINE, "kernel raising")
     _check_lowerable(module)
+
+
+def float_io_quantization(module: ir.Module) -> tuple[dict[int, tuple[float, int]],
+                                                      dict[int, tuple[float, int]]]:
+    """For a raised module: {arg index: (scale, zero point)} of the tinyts.quantize
+    reading each float input, and {result index: ...} of the tinyts.dequantize
+    producing each float output. A float input or output without one is an error."""
+    func = model_function(module)
+    block = func.regions[0].blocks[0]
+
+    def params(op: ir.OpView) -> tuple[float, int]:
+        return (ir.FloatAttr(op.attributes["scale"]).value,
+                ir.IntegerAttr(op.attributes["zero_point"]).value)
+
+    ins: dict[int, tuple[float, int]] = {}
+    outs: dict[int, tuple[float, int]] = {}
+    for op in block.operations:
+        name = op.operation.name
+        if name == "tinyts.quantize" and isinstance(op.operands[0], ir.BlockArgument):
+            ins[ir.BlockArgument(op.operands[0]).arg_number] = params(op)
+        if name == "func.return":
+            for k, v in enumerate(op.operands):
+                owner = v.owner
+                if isinstance(owner, ir.OpView) and owner.operation.name == "tinyts.dequantize":
+                    outs[k] = params(owner)
+    for i, arg in enumerate(block.arguments):
+        if ir.RankedTensorType(arg.type).element_type == ir.F32Type.get() and i not in ins:
+            raise CompileError(f"float model input {i} is not read by a QUANTIZE to int8: "
+                               "only float inputs quantized first are supported")
+    ret = next(op for op in block.operations if op.operation.name == "func.return")
+    for k, v in enumerate(ret.operands):
+        if ir.RankedTensorType(v.type).element_type == ir.F32Type.get() and k not in outs:
+            raise CompileError(f"float model output {k} is not produced by a DEQUANTIZE from "
+                               "int8: only float outputs dequantized last are supported")
+    return ins, outs
+
+
+def plan(module: ir.Module) -> MemoryPlan:
+    """Bufferize and plan a raised ``module`` in place; return the plan."""
     _run(module, PLAN_PIPELINE, "bufferization and memory planning")
     func = model_function(module)
     arena = ir.IntegerAttr(func.attributes["tinyts.arena_bytes"]).value

@@ -161,23 +161,23 @@ void tinyts_max_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                           int32_t stride_w, int32_t pad_top, int32_t pad_left,
                           int32_t act_min, int32_t act_max);
 
-/// MEAN: output[k] (k < n_out) is the mean of the h x w elements at
-/// input + k * in_elem_stride + y * in_row_stride + x * in_pix_stride.
-/// Spatial mean of NHWC: n_out = C, in_elem_stride = 1; mean over the last
-/// axis of an [A][K] tensor: n_out = A, in_elem_stride = K, h = 1, w = K,
-/// in_pix_stride = 1.  `multiplier`/`shift` come from
-/// QuantizeMultiplier(s_in / s_out); like TFLite the kernel folds 1/(h*w)
-/// into them and saturates to int8.  `same_qparams` != 0 selects the plain
-/// integer path of older TFLite versions when input and output quantization
-/// are equal (truncating division, no requantization); the PyPI tflite-micro
-/// build used as the oracle (0.dev20261023) always requantizes, so generated
-/// code should pass 0.
-void tinyts_mean_s8(const int8_t *input, int32_t n_out,
+/// MEAN: output[o * n_out + k] (o < n_outer, k < n_out) is the mean of the
+/// h x w elements at input + o * in_outer_stride + k * in_elem_stride +
+/// y * in_row_stride + x * in_pix_stride:
+/// clamp(MultiplyByQuantizedMultiplier(sum - h*w*input_zero_point,
+/// multiplier, shift) + output_zero_point).  Spatial mean of NHWC: n_outer =
+/// 1, n_out = C, in_elem_stride = 1; mean over W only of [H][W][C]: n_outer =
+/// H, in_outer_stride = W*C, n_out = C, h = 1, w = W, in_pix_stride = C.
+/// `multiplier`/`shift` already include the 1/(h*w) factor, folded into
+/// QuantizeMultiplier(s_in / s_out) the way TFLite Micro's reference kernel
+/// does (the importer computes them; see frontend/ops_misc.py).
+void tinyts_mean_s8(const int8_t *input, int32_t n_outer,
+                    int32_t in_outer_stride, int32_t n_out,
                     int32_t in_elem_stride, int32_t h, int32_t w,
                     int32_t in_row_stride, int32_t in_pix_stride,
                     int8_t *output, int32_t input_zero_point,
                     int32_t output_zero_point, int32_t multiplier,
-                    int32_t shift, int32_t same_qparams);
+                    int32_t shift);
 
 /// int8 SOFTMAX over the last axis of `rows` rows of n elements.
 /// input_multiplier / input_left_shift / diff_min come from TFLite's

@@ -91,44 +91,26 @@ void tinyts_max_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
          pad_top, pad_left, act_min, act_max, /*is_max=*/1);
 }
 
-void tinyts_mean_s8(const int8_t *input, int32_t n_out,
+void tinyts_mean_s8(const int8_t *input, int32_t n_outer,
+                    int32_t in_outer_stride, int32_t n_out,
                     int32_t in_elem_stride, int32_t h, int32_t w,
                     int32_t in_row_stride, int32_t in_pix_stride,
                     int8_t *output, int32_t input_zero_point,
                     int32_t output_zero_point, int32_t multiplier,
-                    int32_t shift, int32_t same_qparams) {
+                    int32_t shift) {
   const int32_t count = h * w;
-  if (count <= 0)
-    return;
-  int32_t mult = multiplier, sh = shift;
-  if (!same_qparams) {
-    // Fold 1/count into the multiplier: shift by floor(log2(count)),
-    // limited so that the final right shift stays <= 31.
-    int32_t s = 0;
-    while (s < 62 && ((uint64_t)count >> (s + 1)) != 0)
-      ++s;
-    if (s > 32)
-      s = 32;
-    if (s > 31 + shift)
-      s = 31 + shift;
-    mult = (int32_t)(((int64_t)multiplier * ((int64_t)1 << s)) / count);
-    sh = shift - s;
-  }
-  for (int32_t k = 0; k < n_out; ++k) {
-    int32_t sum = 0;
-    for (int32_t y = 0; y < h; ++y) {
-      const int8_t *row = input + y * in_row_stride + k * in_elem_stride;
-      for (int32_t x = 0; x < w; ++x)
-        sum += row[x * in_pix_stride];
+  for (int32_t o = 0; o < n_outer; ++o) {
+    const int8_t *in = input + o * in_outer_stride;
+    for (int32_t k = 0; k < n_out; ++k) {
+      int32_t sum = 0;
+      for (int32_t y = 0; y < h; ++y) {
+        const int8_t *row = in + y * in_row_stride + k * in_elem_stride;
+        for (int32_t x = 0; x < w; ++x)
+          sum += row[x * in_pix_stride];
+      }
+      int32_t v = tinyts_mbqm(sum - input_zero_point * count, multiplier, shift) +
+                  output_zero_point;
+      *output++ = (int8_t)tinyts_clamp(v, -128, 127);
     }
-    int32_t v;
-    if (same_qparams) {
-      v = sum / count;
-    } else {
-      v = tinyts_mbqm(sum - input_zero_point * count, mult, sh) +
-          output_zero_point;
-      v = tinyts_clamp(v, -128, 127);
-    }
-    output[k] = (int8_t)v;
   }
 }

@@ -103,3 +103,40 @@ func.func @generic(%x: memref<4xf32>, %y: memref<4xf32>) {
   linalg.copy ins(%x : memref<4xf32>) outs(%y : memref<4xf32>)
   return
 }
+
+// -----
+
+// A float-IO model: quantize from the caller's float buffer, a broadcast mul,
+// a mean over W only (outer rows, kept channels), a transpose, a pad, and a
+// dequantize into the caller's float output.
+// CHECK-LABEL: emitc.include "tinyts_kernels.h"
+// CHECK: emitc.global static const @tinyts_model_q1_dims : !emitc.array<4xi32> = dense<[1, 2, 1, 4]>
+// CHECK: emitc.global static const @tinyts_model_q1_perms : !emitc.array<4xi32> = dense<[0, 3, 1, 2]>
+// CHECK: emitc.func @tinyts_model_invoke(%{{.*}}: !emitc.ptr<!emitc.opaque<"const float">>, %{{.*}}: !emitc.ptr<!emitc.opaque<"const int8_t">>, %{{.*}}: !emitc.ptr<f32>)
+// C: void tinyts_model_invoke(const float* [[X:v[0-9]+]], const int8_t* [[S:v[0-9]+]], float* [[Y:v[0-9]+]]) {
+// C-NEXT: tinyts_quantize_f32_s8([[X]], (tinyts_model_arena + 0), 32, 0x1p-1f, -3);
+// The mul writes over the quantized input in place (its last use).
+// C-NEXT: tinyts_mul_s8((tinyts_model_arena + 0), 16, 4, 1, [[S]], 0, 0, 1, (tinyts_model_arena + 0), 16, 4, 2, 4, 4, 3, 0, -128, 1518291584, -9, -128, 127);
+// C-NEXT: tinyts_mean_s8((tinyts_model_arena + 0), 2, 16, 4, 1, 1, 4, 0, 4, (tinyts_model_arena + 32), -128, -128, 1431655765, -2);
+// C-NEXT: tinyts_transpose_s8((tinyts_model_arena + 32), tinyts_model_q1_dims, 4, tinyts_model_q1_perms, (tinyts_model_arena + 48));
+// C-NEXT: tinyts_pad_s8((tinyts_model_arena + 48), 4, 2, 1, 2, 1, (tinyts_model_arena + 0), 6, 4, 1, 4, 1, 1, 1, 0, -128);
+// C-NEXT: tinyts_dequantize_s8_f32((tinyts_model_arena + 0), [[Y]], 24, 0x1p-2f, 0);
+func.func @float_io(%x: memref<1x2x4x4xf32>, %s: memref<1x1x1x4xi8>, %y: memref<1x6x4x1xf32>) {
+  %q = memref.alloc() : memref<1x2x4x4xi8>
+  tinyts.quantize %x outs(%q : memref<1x2x4x4xi8>) scale 0.5 zp -3 : memref<1x2x4x4xf32>
+  %m = memref.alloc() : memref<1x2x4x4xi8>
+  tinyts.mul %q, %s outs(%m : memref<1x2x4x4xi8>) zp(-3, 0, -128) requant(1518291584, -9) clamp(-128, 127) : memref<1x2x4x4xi8>, memref<1x1x1x4xi8>
+  memref.dealloc %q : memref<1x2x4x4xi8>
+  %a = memref.alloc() : memref<1x2x1x4xi8>
+  tinyts.mean %m outs(%a : memref<1x2x1x4xi8>) axes [2] zp(-128, -128) requant(1431655765, -2) : memref<1x2x4x4xi8>
+  memref.dealloc %m : memref<1x2x4x4xi8>
+  %t = memref.alloc() : memref<1x4x2x1xi8>
+  tinyts.transpose %a outs(%t : memref<1x4x2x1xi8>) perms [0, 3, 1, 2] : memref<1x2x1x4xi8>
+  memref.dealloc %a : memref<1x2x1x4xi8>
+  %p = memref.alloc() : memref<1x6x4x1xi8>
+  tinyts.pad %t outs(%p : memref<1x6x4x1xi8>) pad [0, 0, 1, 1, 1, 1, 0, 0] value -128 : memref<1x4x2x1xi8>
+  memref.dealloc %t : memref<1x4x2x1xi8>
+  tinyts.dequantize %p outs(%y : memref<1x6x4x1xf32>) scale 0.25 zp 0 : memref<1x6x4x1xi8>
+  memref.dealloc %p : memref<1x6x4x1xi8>
+  return
+}

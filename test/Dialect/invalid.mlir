@@ -331,7 +331,7 @@ func.func @add_zero_point(%a: tensor<1x4x4x16xi8>, %b: tensor<1x4x4x16xi8>) -> t
 
 func.func @add_shapes(%a: tensor<1x4x4x16xi8>, %b: tensor<1x4x4x8xi8>) -> tensor<1x4x4x16xi8> {
   %init = tensor.empty() : tensor<1x4x4x16xi8>
-  // expected-error @+1 {{expects rhs of the result shape [1, 4, 4, 16] but got 'tensor<1x4x4x8xi8>'}}
+  // expected-error @+1 {{expects rhs of the result shape [1, 4, 4, 16] or broadcastable to it (same rank, unit dimensions) but got 'tensor<1x4x4x8xi8>'}}
   %0 = "tinyts.add"(%a, %b, %init) <{left_shift = 20 : i32, lhs_zp = 0 : i32,
          lhs_multiplier = 1073741824 : i32, lhs_shift = -1 : i32, rhs_zp = 0 : i32,
          rhs_multiplier = 1073741824 : i32, rhs_shift = -1 : i32, output_zp = 0 : i32,
@@ -438,4 +438,102 @@ func.func @softmax_diff_min(%in: tensor<1x10xi8>) -> tensor<1x10xi8> {
   %0 = tinyts.softmax %in outs(%init : tensor<1x10xi8>) input_multiplier 1518291584
          input_left_shift 22 diff_min 5 : tensor<1x10xi8> -> tensor<1x10xi8>
   return %0 : tensor<1x10xi8>
+}
+
+// -----
+
+func.func @mul_not_broadcastable(%a: tensor<1x4x4x8xi8>, %b: tensor<1x1x1x4xi8>) -> tensor<1x4x4x8xi8> {
+  %init = tensor.empty() : tensor<1x4x4x8xi8>
+  // expected-error @+1 {{expects rhs of the result shape [1, 4, 4, 8] or broadcastable to it (same rank, unit dimensions) but got 'tensor<1x1x1x4xi8>'}}
+  %0 = tinyts.mul %a, %b outs(%init : tensor<1x4x4x8xi8>) zp(0, 0, 0) requant(1073741824, 0)
+         clamp(-128, 127) : tensor<1x4x4x8xi8>, tensor<1x1x1x4xi8> -> tensor<1x4x4x8xi8>
+  return %0 : tensor<1x4x4x8xi8>
+}
+
+// -----
+
+func.func @mul_zp(%a: tensor<1x4xi8>) -> tensor<1x4xi8> {
+  %init = tensor.empty() : tensor<1x4xi8>
+  // expected-error @+1 {{expects 'rhs_zp' in the int8 range [-128, 127] but got 200}}
+  %0 = tinyts.mul %a, %a outs(%init : tensor<1x4xi8>) zp(0, 200, 0) requant(1073741824, 0)
+         clamp(-128, 127) : tensor<1x4xi8>, tensor<1x4xi8> -> tensor<1x4xi8>
+  return %0 : tensor<1x4xi8>
+}
+
+// -----
+
+func.func @mean_kept_dim(%a: tensor<1x3x3x8xi8>) -> tensor<1x1x3x8xi8> {
+  %init = tensor.empty() : tensor<1x1x3x8xi8>
+  // expected-error @+1 {{expects result dimension 2 to be 1 but got 3}}
+  %0 = tinyts.mean %a outs(%init : tensor<1x1x3x8xi8>) axes [1, 2] zp(0, 0)
+         requant(1073741824, 0) : tensor<1x3x3x8xi8> -> tensor<1x1x3x8xi8>
+  return %0 : tensor<1x1x3x8xi8>
+}
+
+// -----
+
+func.func @mean_axes_order(%a: tensor<1x3x3x8xi8>) -> tensor<1x1x1x8xi8> {
+  %init = tensor.empty() : tensor<1x1x1x8xi8>
+  // expected-error @+1 {{expects 'axes' strictly increasing within [0, 4) but got [2, 1]}}
+  %0 = tinyts.mean %a outs(%init : tensor<1x1x1x8xi8>) axes [2, 1] zp(0, 0)
+         requant(1073741824, 0) : tensor<1x3x3x8xi8> -> tensor<1x1x1x8xi8>
+  return %0 : tensor<1x1x1x8xi8>
+}
+
+// -----
+
+func.func @transpose_not_permutation(%a: tensor<1x3x3x8xi8>) -> tensor<1x3x3x8xi8> {
+  %init = tensor.empty() : tensor<1x3x3x8xi8>
+  // expected-error @+1 {{expects 'perms' to be a permutation of [0, 4)}}
+  %0 = tinyts.transpose %a outs(%init : tensor<1x3x3x8xi8>) perms [0, 1, 1, 3]
+         : tensor<1x3x3x8xi8> -> tensor<1x3x3x8xi8>
+  return %0 : tensor<1x3x3x8xi8>
+}
+
+// -----
+
+func.func @transpose_shape(%a: tensor<1x3x3x8xi8>) -> tensor<1x3x3x8xi8> {
+  %init = tensor.empty() : tensor<1x3x3x8xi8>
+  // expected-error @+1 {{expects result dimension 1 to be input dimension 3 (8) but got 3}}
+  %0 = tinyts.transpose %a outs(%init : tensor<1x3x3x8xi8>) perms [0, 3, 1, 2]
+         : tensor<1x3x3x8xi8> -> tensor<1x3x3x8xi8>
+  return %0 : tensor<1x3x3x8xi8>
+}
+
+// -----
+
+func.func @pad_batch(%a: tensor<1x3x3x8xi8>) -> tensor<2x3x3x8xi8> {
+  %init = tensor.empty() : tensor<2x3x3x8xi8>
+  // expected-error @+1 {{cannot pad the batch dimension: expects pad[0] and pad[1] to be 0}}
+  %0 = tinyts.pad %a outs(%init : tensor<2x3x3x8xi8>) pad [1, 0, 0, 0, 0, 0, 0, 0] value 0
+         : tensor<1x3x3x8xi8> -> tensor<2x3x3x8xi8>
+  return %0 : tensor<2x3x3x8xi8>
+}
+
+// -----
+
+func.func @pad_extent(%a: tensor<1x3x3x8xi8>) -> tensor<1x5x4x8xi8> {
+  %init = tensor.empty() : tensor<1x5x4x8xi8>
+  // expected-error @+1 {{expects result dimension 2 to be 5 (input plus padding) but got 4}}
+  %0 = tinyts.pad %a outs(%init : tensor<1x5x4x8xi8>) pad [0, 0, 1, 1, 1, 1, 0, 0] value 0
+         : tensor<1x3x3x8xi8> -> tensor<1x5x4x8xi8>
+  return %0 : tensor<1x5x4x8xi8>
+}
+
+// -----
+
+func.func @quantize_scale(%x: tensor<1x4xf32>) -> tensor<1x4xi8> {
+  %init = tensor.empty() : tensor<1x4xi8>
+  // expected-error @+1 {{expects a positive finite 'scale' but got}}
+  %0 = tinyts.quantize %x outs(%init : tensor<1x4xi8>) scale 0.0 zp 0 : tensor<1x4xf32> -> tensor<1x4xi8>
+  return %0 : tensor<1x4xi8>
+}
+
+// -----
+
+func.func @dequantize_shape(%x: tensor<1x4xi8>) -> tensor<1x5xf32> {
+  %init = tensor.empty() : tensor<1x5xf32>
+  // expected-error @+1 {{expects static input and result of the same shape but got 'tensor<1x4xi8>' and 'tensor<1x5xf32>'}}
+  %0 = tinyts.dequantize %x outs(%init : tensor<1x5xf32>) scale 0.5 zp 0 : tensor<1x4xi8> -> tensor<1x5xf32>
+  return %0 : tensor<1x5xf32>
 }

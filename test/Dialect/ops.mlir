@@ -98,3 +98,44 @@ func.func @softmax(%in: tensor<1x10xi8>) -> tensor<1x10xi8> {
          input_left_shift 22 diff_min -248 : tensor<1x10xi8> -> tensor<1x10xi8>
   return %0 : tensor<1x10xi8>
 }
+
+// CHECK-LABEL: func.func @mul_broadcast
+// CHECK: tinyts.mul %{{.*}}, %{{.*}} outs(%{{.*}} : tensor<1x4x4x8xi8>) zp(-128, -3, 7) requant(1518291584, -9) clamp(-128, 127) : tensor<1x4x4x8xi8>, tensor<1x1x1x8xi8> -> tensor<1x4x4x8xi8>
+func.func @mul_broadcast(%a: tensor<1x4x4x8xi8>, %b: tensor<1x1x1x8xi8>) -> tensor<1x4x4x8xi8> {
+  %init = tensor.empty() : tensor<1x4x4x8xi8>
+  %0 = tinyts.mul %a, %b outs(%init : tensor<1x4x4x8xi8>) zp(-128, -3, 7) requant(1518291584, -9)
+         clamp(-128, 127) : tensor<1x4x4x8xi8>, tensor<1x1x1x8xi8> -> tensor<1x4x4x8xi8>
+  return %0 : tensor<1x4x4x8xi8>
+}
+
+// CHECK-LABEL: func.func @mean
+// CHECK: tinyts.mean %{{.*}} outs(%{{.*}} : tensor<1x1x1x8xi8>) axes [1, 2] zp(-128, -128) requant(1431655765, -35) : tensor<1x3x3x8xi8> -> tensor<1x1x1x8xi8>
+func.func @mean(%a: tensor<1x3x3x8xi8>) -> tensor<1x1x1x8xi8> {
+  %init = tensor.empty() : tensor<1x1x1x8xi8>
+  %0 = tinyts.mean %a outs(%init : tensor<1x1x1x8xi8>) axes [1, 2] zp(-128, -128)
+         requant(1431655765, -35) : tensor<1x3x3x8xi8> -> tensor<1x1x1x8xi8>
+  return %0 : tensor<1x1x1x8xi8>
+}
+
+// CHECK-LABEL: func.func @transpose_pad
+// CHECK: tinyts.transpose %{{.*}} outs(%{{.*}} : tensor<1x8x3x3xi8>) perms [0, 3, 1, 2] : tensor<1x3x3x8xi8> -> tensor<1x8x3x3xi8>
+// CHECK: tinyts.pad %{{.*}} outs(%{{.*}} : tensor<1x10x5x5xi8>) pad [0, 0, 1, 1, 1, 1, 0, 2] value -128 : tensor<1x8x3x3xi8> -> tensor<1x10x5x5xi8>
+func.func @transpose_pad(%a: tensor<1x3x3x8xi8>) -> tensor<1x10x5x5xi8> {
+  %i0 = tensor.empty() : tensor<1x8x3x3xi8>
+  %0 = tinyts.transpose %a outs(%i0 : tensor<1x8x3x3xi8>) perms [0, 3, 1, 2]
+         : tensor<1x3x3x8xi8> -> tensor<1x8x3x3xi8>
+  %i1 = tensor.empty() : tensor<1x10x5x5xi8>
+  %1 = tinyts.pad %0 outs(%i1 : tensor<1x10x5x5xi8>) pad [0, 0, 1, 1, 1, 1, 0, 2] value -128
+         : tensor<1x8x3x3xi8> -> tensor<1x10x5x5xi8>
+  return %1 : tensor<1x10x5x5xi8>
+}
+
+// CHECK-LABEL: func.func @float_io
+// CHECK: tinyts.quantize %{{.*}} outs(%{{.*}} : tensor<1x4xi8>) scale 5.000000e-01 zp -3 : tensor<1x4xf32> -> tensor<1x4xi8>
+// CHECK: tinyts.dequantize %{{.*}} outs(%{{.*}} : memref<1x4xf32>) scale 2.500000e-01 zp 0 : memref<1x4xi8>
+func.func @float_io(%x: tensor<1x4xf32>, %q: memref<1x4xi8>, %out: memref<1x4xf32>) -> tensor<1x4xi8> {
+  %i0 = tensor.empty() : tensor<1x4xi8>
+  %0 = tinyts.quantize %x outs(%i0 : tensor<1x4xi8>) scale 0.5 zp -3 : tensor<1x4xf32> -> tensor<1x4xi8>
+  tinyts.dequantize %q outs(%out : memref<1x4xf32>) scale 0.25 zp 0 : memref<1x4xi8>
+  return %0 : tensor<1x4xi8>
+}

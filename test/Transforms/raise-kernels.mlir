@@ -348,3 +348,166 @@ func.func @add_fused_rescale(%arg0: tensor<1x4x4x8xi8>, %arg1: tensor<1x4x4x8xi8
   %out = tosa.rescale %sum, %mo, %so, %zp32, %zp8 {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4x4x8xi8>
   return %out : tensor<1x4x4x8xi8>
 }
+
+// -----
+
+// TFLite MUL with a broadcast operand: both inputs widened exactly ((x - zp)
+// to i32), the rank-aligning reshape moves to the int8 operand.
+// CHECK-LABEL: func.func @mul_broadcast
+// CHECK:       %[[RB:.*]] = tosa.reshape %arg1
+// CHECK:       tinyts.mul %arg0, %[[RB]] outs({{.*}}) zp(-3, 5, -128) requant(1518291584, -9) clamp(-128, 127) : tensor<1x4x4x8xi8>, tensor<1x1x1x8xi8> -> tensor<1x4x4x8xi8>
+// CHECK-NOT:   tosa.mul
+func.func @mul_broadcast(%a: tensor<1x4x4x8xi8>, %b: tensor<8xi8>) -> tensor<1x4x4x8xi8> {
+  %m30 = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s30 = "tosa.const"() {values = dense<30> : tensor<1xi8>} : () -> tensor<1xi8>
+  %zpa = "tosa.const"() {values = dense<-3> : tensor<1xi8>} : () -> tensor<1xi8>
+  %zpb = "tosa.const"() {values = dense<5> : tensor<1xi8>} : () -> tensor<1xi8>
+  %z32 = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %wa = tosa.rescale %a, %m30, %s30, %zpa, %z32 {scale32 = true, rounding_mode = SINGLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<1x4x4x8xi32>
+  %wb = tosa.rescale %b, %m30, %s30, %zpb, %z32 {scale32 = true, rounding_mode = SINGLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<8xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>, tensor<1xi32>) -> tensor<8xi32>
+  %shape = tosa.const_shape {values = dense<[1, 1, 1, 8]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %rb = tosa.reshape %wb, %shape : (tensor<8xi32>, !tosa.shape<4>) -> tensor<1x1x1x8xi32>
+  %sh = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %p = tosa.mul %wa, %rb, %sh : (tensor<1x4x4x8xi32>, tensor<1x1x1x8xi32>, tensor<1xi8>) -> tensor<1x4x4x8xi32>
+  %m = "tosa.const"() {values = dense<1518291584> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<40> : tensor<1xi8>} : () -> tensor<1xi8>
+  %ozp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.rescale %p, %m, %s, %z32, %ozp {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4x4x8xi8>
+  return %y : tensor<1x4x4x8xi8>
+}
+
+// -----
+
+// TFLite MEAN over H and W: cast, one reduce_sum per axis, minus n * zp_in.
+// CHECK-LABEL: func.func @mean_spatial
+// CHECK:       tinyts.mean %arg0 outs({{.*}}) axes [1, 2] zp(-128, -128) requant(1431655765, -3) : tensor<1x3x3x8xi8> -> tensor<1x1x1x8xi8>
+// CHECK-NOT:   tosa.reduce_sum
+func.func @mean_spatial(%x: tensor<1x3x3x8xi8>) -> tensor<1x1x1x8xi8> {
+  %c = tosa.cast %x : (tensor<1x3x3x8xi8>) -> tensor<1x3x3x8xi32>
+  %s1 = tosa.reduce_sum %c {axis = 1 : i32} : (tensor<1x3x3x8xi32>) -> tensor<1x1x3x8xi32>
+  %s2 = tosa.reduce_sum %s1 {axis = 2 : i32} : (tensor<1x1x3x8xi32>) -> tensor<1x1x1x8xi32>
+  %off = "tosa.const"() {values = dense<-1152> : tensor<1x1x1x1xi32>} : () -> tensor<1x1x1x1xi32>
+  %d = tosa.sub %s2, %off : (tensor<1x1x1x8xi32>, tensor<1x1x1x1xi32>) -> tensor<1x1x1x8xi32>
+  %m = "tosa.const"() {values = dense<1431655765> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<34> : tensor<1xi8>} : () -> tensor<1xi8>
+  %z32 = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %ozp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.rescale %d, %m, %s, %z32, %ozp {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x1x1x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x1x1x8xi8>
+  return %y : tensor<1x1x1x8xi8>
+}
+
+// -----
+
+// An offset that is not n * zp (n = 9) is not TFLite's MEAN: left alone.
+// CHECK-LABEL: func.func @mean_bad_offset
+// CHECK-NOT:   tinyts.mean
+// CHECK:       tosa.reduce_sum
+func.func @mean_bad_offset(%x: tensor<1x3x3x8xi8>) -> tensor<1x1x1x8xi8> {
+  %c = tosa.cast %x : (tensor<1x3x3x8xi8>) -> tensor<1x3x3x8xi32>
+  %s1 = tosa.reduce_sum %c {axis = 1 : i32} : (tensor<1x3x3x8xi32>) -> tensor<1x1x3x8xi32>
+  %s2 = tosa.reduce_sum %s1 {axis = 2 : i32} : (tensor<1x1x3x8xi32>) -> tensor<1x1x1x8xi32>
+  %off = "tosa.const"() {values = dense<-1151> : tensor<1x1x1x1xi32>} : () -> tensor<1x1x1x1xi32>
+  %d = tosa.sub %s2, %off : (tensor<1x1x1x8xi32>, tensor<1x1x1x1xi32>) -> tensor<1x1x1x8xi32>
+  %m = "tosa.const"() {values = dense<1431655765> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<34> : tensor<1xi8>} : () -> tensor<1xi8>
+  %z32 = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %ozp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.rescale %d, %m, %s, %z32, %ozp {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x1x1x8xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x1x1x8xi8>
+  return %y : tensor<1x1x1x8xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @transpose
+// CHECK:       tinyts.transpose %arg0 outs({{.*}}) perms [0, 3, 1, 2] : tensor<1x3x3x16xi8> -> tensor<1x16x3x3xi8>
+func.func @transpose(%x: tensor<1x3x3x16xi8>) -> tensor<1x16x3x3xi8> {
+  %y = tosa.transpose %x {perms = array<i32: 0, 3, 1, 2>} : (tensor<1x3x3x16xi8>) -> tensor<1x16x3x3xi8>
+  return %y : tensor<1x16x3x3xi8>
+}
+
+// -----
+
+// PAD (rank 3, as the importer writes it) -> reshape -> slice trimming the row
+// and column a stride-2 VALID window never reads -> depthwise conv: the
+// padding moves into the convolution and no padded copy is stored.
+// CHECK-LABEL: func.func @pad_folded_into_depthwise
+// CHECK:       tinyts.depthwise_conv2d %arg0, {{.*}} stride [2, 2] pad [1, 0, 1, 0] dilation [1, 1] zp(-128, -128)
+// CHECK-NOT:   tosa.pad
+// CHECK-NOT:   tosa.slice
+func.func @pad_folded_into_depthwise(%x: tensor<1x8x8x4xi8>) -> tensor<1x4x4x4xi8> {
+  %s3 = tosa.const_shape {values = dense<[8, 8, 4]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %r = tosa.reshape %x, %s3 : (tensor<1x8x8x4xi8>, !tosa.shape<3>) -> tensor<8x8x4xi8>
+  %pads = tosa.const_shape {values = dense<[1, 1, 1, 1, 0, 0]> : tensor<6xindex>} : () -> !tosa.shape<6>
+  %pv = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %p = tosa.pad %r, %pads, %pv : (tensor<8x8x4xi8>, !tosa.shape<6>, tensor<1xi8>) -> tensor<10x10x4xi8>
+  %s4 = tosa.const_shape {values = dense<[1, 10, 10, 4]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %r4 = tosa.reshape %p, %s4 : (tensor<10x10x4xi8>, !tosa.shape<4>) -> tensor<1x10x10x4xi8>
+  %start = tosa.const_shape {values = dense<0> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %size = tosa.const_shape {values = dense<[1, 9, 9, 4]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %sl = tosa.slice %r4, %start, %size : (tensor<1x10x10x4xi8>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x9x9x4xi8>
+  %w = "tosa.const"() {values = dense<1> : tensor<3x3x4x1xi8>} : () -> tensor<3x3x4x1xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<4xi32>} : () -> tensor<4xi32>
+  %izp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %wzp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.depthwise_conv2d %sl, %w, %b, %izp, %wzp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<1x9x9x4xi8>, tensor<3x3x4x1xi8>, tensor<4xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x4xi32>
+  %m = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<40> : tensor<1xi8>} : () -> tensor<1xi8>
+  %z32 = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %ozp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.rescale %0, %m, %s, %z32, %ozp {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x4x4x4xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4x4x4xi8>
+  return %y : tensor<1x4x4x4xi8>
+}
+
+// -----
+
+// A pad whose value is not the convolution's input zero point cannot be folded
+// (the convolution reads its zero point outside the input): it becomes the pad
+// kernel.
+// CHECK-LABEL: func.func @pad_kept
+// CHECK:       %[[P:.*]] = tinyts.pad %arg0 outs({{.*}}) pad [0, 0, 1, 1, 1, 1, 0, 0] value 0 : tensor<1x8x8x4xi8> -> tensor<1x10x10x4xi8>
+// CHECK:       tinyts.depthwise_conv2d %[[P]], {{.*}} pad [0, 0, 0, 0]
+func.func @pad_kept(%x: tensor<1x8x8x4xi8>) -> tensor<1x8x8x4xi8> {
+  %pads = tosa.const_shape {values = dense<[0, 0, 1, 1, 1, 1, 0, 0]> : tensor<8xindex>} : () -> !tosa.shape<8>
+  %pv = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %p = tosa.pad %x, %pads, %pv : (tensor<1x8x8x4xi8>, !tosa.shape<8>, tensor<1xi8>) -> tensor<1x10x10x4xi8>
+  %w = "tosa.const"() {values = dense<1> : tensor<3x3x4x1xi8>} : () -> tensor<3x3x4x1xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<4xi32>} : () -> tensor<4xi32>
+  %izp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %wzp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.depthwise_conv2d %p, %w, %b, %izp, %wzp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x10x10x4xi8>, tensor<3x3x4x1xi8>, tensor<4xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x8x8x4xi32>
+  %m = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<40> : tensor<1xi8>} : () -> tensor<1xi8>
+  %z32 = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %ozp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.rescale %0, %m, %s, %z32, %ozp {scale32 = true, rounding_mode = DOUBLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false} : (tensor<1x8x8x4xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x8x8x4xi8>
+  return %y : tensor<1x8x8x4xi8>
+}
+
+// -----
+
+// Float-IO boundaries: the importer marks the last op of QUANTIZE's and
+// DEQUANTIZE's expansions with TFLite's quantization.
+// CHECK-LABEL: func.func @float_io
+// CHECK:       %[[Q:.*]] = tinyts.quantize %arg0 outs({{.*}}) scale 5.000000e-01 zp -128 : tensor<1x4xf32> -> tensor<1x4xi8>
+// CHECK:       %[[D:.*]] = tinyts.dequantize %[[Q]] outs({{.*}}) scale 2.500000e-01 zp -128 : tensor<1x4xi8> -> tensor<1x4xf32>
+// CHECK:       return %[[D]]
+func.func @float_io(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %inv = "tosa.const"() {values = dense<2.0> : tensor<1x1xf32>} : () -> tensor<1x1xf32>
+  %sh = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.mul %x, %inv, %sh : (tensor<1x4xf32>, tensor<1x1xf32>, tensor<1xi8>) -> tensor<1x4xf32>
+  %r = tosa.floor %y : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  %one = "tosa.const"() {values = dense<1.0> : tensor<1x1xf32>} : () -> tensor<1x1xf32>
+  %a = tosa.add %r, %one : (tensor<1x4xf32>, tensor<1x1xf32>) -> tensor<1x4xf32>
+  %c = tosa.cast %a : (tensor<1x4xf32>) -> tensor<1x4xi32>
+  %m = "tosa.const"() {values = dense<1073741824> : tensor<1xi32>} : () -> tensor<1xi32>
+  %s = "tosa.const"() {values = dense<30> : tensor<1xi8>} : () -> tensor<1xi8>
+  %z32 = "tosa.const"() {values = dense<0> : tensor<1xi32>} : () -> tensor<1xi32>
+  %ozp = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %q = tosa.rescale %c, %m, %s, %z32, %ozp {scale32 = true, rounding_mode = SINGLE_ROUND, per_channel = false, input_unsigned = false, output_unsigned = false, tinyts.quantize = {scale = 5.000000e-01 : f32, zero_point = -128 : i32}} : (tensor<1x4xi32>, tensor<1xi32>, tensor<1xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4xi8>
+  %f = tosa.cast %q : (tensor<1x4xi8>) -> tensor<1x4xf32>
+  %zp = "tosa.const"() {values = dense<-128.0> : tensor<1x1xf32>} : () -> tensor<1x1xf32>
+  %d = tosa.sub %f, %zp : (tensor<1x4xf32>, tensor<1x1xf32>) -> tensor<1x4xf32>
+  %sc = "tosa.const"() {values = dense<0.25> : tensor<1x1xf32>} : () -> tensor<1x1xf32>
+  %o = tosa.mul %d, %sc, %sh {tinyts.dequantize = {scale = 2.500000e-01 : f32, zero_point = -128 : i32}} : (tensor<1x4xf32>, tensor<1x1xf32>, tensor<1xi8>) -> tensor<1x4xf32>
+  return %o : tensor<1x4xf32>
+}

@@ -27,6 +27,8 @@ import numpy as np
 import tflite
 from tflite.BuiltinOperator import BuiltinOperator
 
+from tinyts_mlir.frontend.ops_misc import _mean_params
+
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 RUNTIME_DIR = os.path.join(REPO_ROOT, "runtime")
 MODELS_DIR = os.path.abspath(os.path.join(REPO_ROOT, "..", "shared", "models"))
@@ -52,7 +54,7 @@ _SIGNATURES = {
     "tinyts_mul_s8": [_P, _I, _I, _I, _P, _I, _I, _I, _P, _I, _I, _I, _I, _I] + [_I] * 7,
     "tinyts_avg_pool2d_s8": [_P, _I, _I, _I, _I, _I, _P] + [_I] * 12,
     "tinyts_max_pool2d_s8": [_P, _I, _I, _I, _I, _I, _P] + [_I] * 12,
-    "tinyts_mean_s8": [_P, _I, _I, _I, _I, _I, _I, _P, _I, _I, _I, _I, _I],
+    "tinyts_mean_s8": [_P, _I, _I, _I, _I, _I, _I, _I, _I, _P, _I, _I, _I, _I],
     "tinyts_softmax_s8": [_P, _I, _I, _I, _P, _I, _I, _I, _I],
     "tinyts_pad_s8": [_P, _I, _I, _I, _I, _I, _P] + [_I] * 8 + [ctypes.c_int8],
     "tinyts_concat_channels_s8": [_P, _I, _I, _I, _I, _I, _P, _I, _I, _I],
@@ -574,18 +576,16 @@ def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, band
         axes = sorted({int(v) % x.ndim for v in np.atleast_1d(values[op.inputs[1]])})
         if axes != list(range(axes[0], axes[-1] + 1)):
             raise NotImplementedError(f"MEAN over non-contiguous axes {axes}")
-        m, s = quantize_multiplier(float(np.float32(in_t.scale)) / float(np.float32(out_t.scale)))
         outer = int(np.prod(x.shape[:axes[0]]))
         red = int(np.prod(x.shape[axes[0]:axes[-1] + 1]))
+        # TFLM folds 1/red into QuantizeMultiplier(s_in / s_out); the kernel takes the folded pair.
+        m, s = _mean_params(red, in_t.scale, out_t.scale)
         inner = int(np.prod(x.shape[axes[-1] + 1:]))
         xr = P.add("x", x, "in")
         yr = P.add("y", np.full(outer * inner, 0x77, np.int8), "out")
-        for o_ in range(outer):
-            # n_out = inner outputs (stride 1), each the mean of red elements
-            # (stride inner).  The PyPI TFLM build always takes the
-            # requantizing QuantizedMeanOrSum path for int8 (same_qparams=0).
-            P.call("tinyts_mean_s8", xr.at(o_ * red * inner), inner, 1, 1, red, 0, inner,
-                   yr.at(o_ * inner), in_t.zp, out_t.zp, m, s, 0)
+        # outer x inner outputs (inner at stride 1), each the mean of red elements (stride inner).
+        P.call("tinyts_mean_s8", xr.at(0), outer, red * inner, inner, 1, 1, red, 0, inner,
+               yr.at(0), in_t.zp, out_t.zp, m, s)
         P.extract = lambda: P.bufs["y"][0].copy().reshape(out_shape)
         return P
 

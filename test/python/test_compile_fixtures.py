@@ -15,34 +15,29 @@ import pytest
 import tinyts_mlir
 from tinyts_mlir.oracle import run_tflm
 
+from model_inputs import random_input
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tflite"
 
 COMPILES = [
-    "add", "avgpool_same_s2", "avgpool_valid", "conv_1x1_nobias", "conv_dilation2",
-    "conv_per_tensor", "conv_same_relu", "conv_same_s2_odd", "conv_valid_s2_relu6",
-    "dwconv_mult2_valid_s2", "dwconv_mult3_same", "dwconv_per_tensor", "dwconv_same",
-    "fc_from_4d", "fc_relu", "reshape", "reshape_diff_scale", "softmax", "softmax_4d",
+    "add", "add_relu_broadcast", "avgpool_same_s2", "avgpool_valid", "conv_1x1_nobias",
+    "conv_dilation2", "conv_float_io", "conv_per_tensor", "conv_same_relu", "conv_same_s2_odd",
+    "conv_valid_s2_relu6", "dwconv_mult2_valid_s2", "dwconv_mult3_same", "dwconv_per_tensor",
+    "dwconv_same", "fc_from_4d", "fc_relu", "mean_keepdims", "mean_nokeep", "mean_same_quant_h",
+    "mul", "mul_broadcast", "pad", "reshape", "reshape_diff_scale", "softmax", "softmax_4d",
+    "transpose",
 ]
 
 NOT_YET = {
-    "add_relu_broadcast": "'tosa.add' x1",
     "concat": "'tosa.concat' x1",
     "hard_swish": "'tosa.table' x1",
     "logistic": "'tosa.table' x1",
     "maxpool_same_s2": "'tosa.max_pool2d' x1",
     "maxpool_valid": "'tosa.max_pool2d' x1",
-    "mean_keepdims": "'tosa.reduce_sum' x2",
-    "mean_nokeep": "'tosa.reduce_sum' x2",
-    "mean_same_quant_h": "'tosa.reduce_sum' x1",
-    "mul": "'tosa.mul' x1",
-    "mul_broadcast": "'tosa.mul' x1",
-    "pad": "'tosa.pad' x1",
     "relu": "'tosa.rescale' x1",
     "relu6": "'tosa.clamp' x1",
     "resize_nearest_x2": "'tosa.resize' x1",
     "resize_nearest_x3_x4": "'tosa.resize' x1",
-    "transpose": "'tosa.transpose' x1",
-    "conv_float_io": "only int8 model inputs and outputs",
 }
 
 
@@ -59,7 +54,7 @@ def test_fixture_bit_exact_on_host(name: str) -> None:
     cm = tinyts_mlir.compile(path, target="host")
     rng = np.random.default_rng(7)
     for _ in range(3):
-        xs = [rng.integers(-128, 128, size=t.shape, dtype=np.int8) for t in cm.inputs]
+        xs = [random_input(t, rng) for t in cm.inputs]
         expected = run_tflm(path, xs)[0]
         np.testing.assert_array_equal(cm.run(*xs), expected.reshape(cm.outputs[0].shape))
 

@@ -20,7 +20,10 @@ def TinyTS_I8Shaped : AnyTypeOf<[RankedTensorOf<[I8]>, MemRefOf<[I8]>],
                                 "int8 tensor or memref">;
 def TinyTS_I32Shaped : AnyTypeOf<[RankedTensorOf<[I32]>, MemRefOf<[I32]>],
                                  "int32 tensor or memref">;
+def TinyTS_F32Shaped : AnyTypeOf<[RankedTensorOf<[F32]>, MemRefOf<[F32]>],
+                                 "float32 tensor or memref">;
 def TinyTS_I8Tensor : RankedTensorOf<[I8]>;
+def TinyTS_F32Tensor : RankedTensorOf<[F32]>;
 
 // Traits shared by every kernel op: destination style with a single `outs`
 // operand, whose type is the result type in tensor form.
@@ -161,7 +164,8 @@ def TinyTS_AddOp : TinyTS_KernelOp<"add"> {
     `b = rq((rhs - rhs_zp) << left_shift, rhs_mult, rhs_shift)`,
     `out = clamp(rq(a + b, out_mult, out_shift) + out_zp)`.
 
-    Operands and result have the same shape.
+    Each operand has the result's shape or broadcasts along its unit
+    dimensions (same rank).
 
     ```mlir
     %r = tinyts.add %a, %b outs(%init : tensor<1x8x8x16xi8>) left_shift 20
@@ -258,6 +262,186 @@ def TinyTS_SoftmaxOp : TinyTS_KernelOp<"softmax"> {
     $input `outs` `(` $init `:` type($init) `)`
     `input_multiplier` $input_multiplier `input_left_shift` $input_left_shift
     `diff_min` $diff_min
+    attr-dict `:` type($input) (`->` type($result)^)?
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise multiply
+//===----------------------------------------------------------------------===//
+
+def TinyTS_MulOp : TinyTS_KernelOp<"mul"> {
+  let summary = "int8 elementwise multiplication with TFLite's requantization";
+  let description = [{
+    TFLite's int8 MUL: `out = clamp(rq((lhs - lhs_zp) * (rhs - rhs_zp),
+    multiplier, shift) + output_zp)`, where `rq` is MultiplyByQuantizedMultiplier
+    and `multiplier`/`shift` encode `s_lhs * s_rhs / s_out`. Each operand has
+    the result's shape or broadcasts along its unit dimensions (same rank),
+    e.g. the squeeze-and-excite scale `[1, 1, 1, C]` times `[1, H, W, C]`.
+
+    ```mlir
+    %r = tinyts.mul %x, %se outs(%init : tensor<1x8x8x16xi8>)
+           zp(-128, -128, -3) requant(1518291584, -9) clamp(-128, 127)
+           : tensor<1x8x8x16xi8>, tensor<1x1x1x16xi8> -> tensor<1x8x8x16xi8>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_I8Shaped:$lhs,
+    TinyTS_I8Shaped:$rhs,
+    TinyTS_I8Shaped:$init,
+    I32Attr:$lhs_zp, I32Attr:$rhs_zp, I32Attr:$output_zp,
+    I32Attr:$multiplier, I32Attr:$shift,
+    I32Attr:$clamp_min,
+    I32Attr:$clamp_max
+  );
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `outs` `(` $init `:` type($init) `)`
+    `zp` `(` $lhs_zp `,` $rhs_zp `,` $output_zp `)`
+    `requant` `(` $multiplier `,` $shift `)`
+    `clamp` `(` $clamp_min `,` $clamp_max `)`
+    attr-dict `:` type($lhs) `,` type($rhs) (`->` type($result)^)?
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Mean
+//===----------------------------------------------------------------------===//
+
+def TinyTS_MeanOp : TinyTS_KernelOp<"mean"> {
+  let summary = "int8 mean over some axes with TFLite's folded requantization";
+  let description = [{
+    TFLite Micro's int8 MEAN: `out = clamp(rq(sum - n * input_zp, multiplier,
+    shift) + output_zp)` where the sum runs over the `n` elements of the
+    reduced `axes` and `multiplier`/`shift` already include the 1/n factor
+    (TFLM folds it into QuantizeMultiplier(s_in / s_out)). The result keeps
+    the input's rank with the reduced axes of extent 1.
+
+    ```mlir
+    %r = tinyts.mean %in outs(%init : tensor<1x1x1x64xi8>) axes [1, 2]
+           zp(-128, -128) requant(1431655765, -5)
+           : tensor<1x3x3x64xi8> -> tensor<1x1x1x64xi8>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_I8Shaped:$input,
+    TinyTS_I8Shaped:$init,
+    DenseI64ArrayAttr:$axes,
+    I32Attr:$input_zp, I32Attr:$output_zp,
+    I32Attr:$multiplier, I32Attr:$shift
+  );
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
+  let assemblyFormat = [{
+    $input `outs` `(` $init `:` type($init) `)` `axes` $axes
+    `zp` `(` $input_zp `,` $output_zp `)`
+    `requant` `(` $multiplier `,` $shift `)`
+    attr-dict `:` type($input) (`->` type($result)^)?
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def TinyTS_TransposeOp : TinyTS_KernelOp<"transpose"> {
+  let summary = "int8 transpose of a tensor of rank <= 4";
+  let description = [{
+    `out[i0, .., ik] = in[j]` where `j[perms[d]] = i[d]`: result dimension
+    `d` is input dimension `perms[d]` (TOSA's convention).
+
+    ```mlir
+    %r = tinyts.transpose %in outs(%init : tensor<1x16x3x3xi8>) perms [0, 3, 1, 2]
+           : tensor<1x3x3x16xi8> -> tensor<1x16x3x3xi8>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_I8Shaped:$input,
+    TinyTS_I8Shaped:$init,
+    DenseI32ArrayAttr:$perms
+  );
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
+  let assemblyFormat = [{
+    $input `outs` `(` $init `:` type($init) `)` `perms` $perms
+    attr-dict `:` type($input) (`->` type($result)^)?
+  }];
+}
+
+def TinyTS_PadOp : TinyTS_KernelOp<"pad"> {
+  let summary = "int8 constant padding of an NHWC tensor";
+  let description = [{
+    Writes the input into the result at offset `[pad[0], pad[2], pad[4],
+    pad[6]]` and `value` everywhere else; `pad` holds `[before, after]` for
+    each of the 4 dimensions (the batch is never padded). A pad that feeds a
+    convolution is folded into it by `tinyts-raise-kernels` instead.
+
+    ```mlir
+    %r = tinyts.pad %in outs(%init : tensor<1x10x10x8xi8>)
+           pad [0, 0, 1, 1, 1, 1, 0, 0] value -128
+           : tensor<1x8x8x8xi8> -> tensor<1x10x10x8xi8>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_I8Shaped:$input,
+    TinyTS_I8Shaped:$init,
+    DenseI64ArrayAttr:$pad,
+    I32Attr:$value
+  );
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
+  let assemblyFormat = [{
+    $input `outs` `(` $init `:` type($init) `)` `pad` $pad `value` $value
+    attr-dict `:` type($input) (`->` type($result)^)?
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Float model boundaries
+//===----------------------------------------------------------------------===//
+
+def TinyTS_QuantizeOp : TinyTS_KernelOp<"quantize"> {
+  let summary = "float32 to int8 quantization (a float model's first op)";
+  let description = [{
+    TFLite's QUANTIZE from float: `out = clamp(round_half_away(in / scale) +
+    zero_point, -128, 127)` with an exact float division. Reads the caller's
+    float buffer directly, so the float tensor never occupies the arena.
+
+    ```mlir
+    %r = tinyts.quantize %in outs(%init : tensor<1x49x10xi8>) scale 0.0039 zp -128
+           : tensor<1x49x10xf32> -> tensor<1x49x10xi8>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_F32Shaped:$input,
+    TinyTS_I8Shaped:$init,
+    F32Attr:$scale,
+    I32Attr:$zero_point
+  );
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
+  let assemblyFormat = [{
+    $input `outs` `(` $init `:` type($init) `)` `scale` $scale `zp` $zero_point
+    attr-dict `:` type($input) (`->` type($result)^)?
+  }];
+}
+
+def TinyTS_DequantizeOp : TinyTS_KernelOp<"dequantize"> {
+  let summary = "int8 to float32 dequantization (a float model's last op)";
+  let description = [{
+    TFLite's DEQUANTIZE: `out = scale * (in - zero_point)` in float. Writes
+    the caller's float output buffer directly.
+
+    ```mlir
+    %r = tinyts.dequantize %in outs(%init : tensor<1x12xf32>) scale 0.0039 zp -128
+           : tensor<1x12xi8> -> tensor<1x12xf32>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_I8Shaped:$input,
+    TinyTS_F32Shaped:$init,
+    F32Attr:$scale,
+    I32Attr:$zero_point
+  );
+  let results = (outs Optional<TinyTS_F32Tensor>:$result);
+  let assemblyFormat = [{
+    $input `outs` `(` $init `:` type($init) `)` `scale` $scale `zp` $zero_point
     attr-dict `:` type($input) (`->` type($result)^)?
   }];
 }

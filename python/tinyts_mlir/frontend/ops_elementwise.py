@@ -101,7 +101,9 @@ def quantize(cx: ImportContext, op: Operator) -> None:
         y = _round_half_away(em, y, shape)
         y = em.cast(y, em.i32)
         # + zero point with saturation to int8, exactly: a unit rescale with output_zp.
-        cx.set(o, em.rescale(y, em.i8, [1 << 30], [30], 0, to.zp, double_round=False))
+        y = em.rescale(y, em.i8, [1 << 30], [30], 0, to.zp, double_round=False)
+        _mark(y, "tinyts.quantize", float(np.float32(to.scale)), to.zp)
+        cx.set(o, y)
         return
     cx.require_int8(op, i)
     m, sh = tosa_scale(float(np.float32(ti.scale)) / float(np.float32(to.scale)))
@@ -122,7 +124,16 @@ def dequantize(cx: ImportContext, op: Operator) -> None:
     x = tosa.SubOp(em.tt(shape, em.f32), x, em.const(np.full(one, float(ti.zp), np.float32), em.f32)).result
     y = tosa.MulOp(em.tt(shape, em.f32), x, em.const(np.full(one, ti.scale, np.float32), em.f32),
                    em.const(np.array([0]), em.i8)).result
+    _mark(y, "tinyts.dequantize", float(np.float32(ti.scale)), ti.zp)
     cx.set(o, y)
+
+
+def _mark(value: ir.Value, name: str, scale: float, zero_point: int) -> None:
+    """Record TFLite's quantization on the last op of a (de)quantize chain, so that
+    tinyts-raise-kernels replaces the whole chain with one kernel (exact division)."""
+    value.owner.attributes[name] = ir.DictAttr.get({
+        "scale": ir.FloatAttr.get(ir.F32Type.get(), scale),
+        "zero_point": ir.IntegerAttr.get(ir.IntegerType.get_signless(32), zero_point)})
 
 
 def _relu_like(cx: ImportContext, op: Operator, act: str) -> None:

@@ -104,8 +104,10 @@ TINYTS_INLINE void dw_tap_range(int32_t origin, int32_t size, int32_t k,
     a3 = __smlatt(xo_, (wo), a3);                                              \
   } while (0)
 
-/// Largest kh * kw handled by dw_group_pixels (weights unpacked on the stack).
-#define TINYTS_DW_MAX_TAPS 64
+/// Largest kh * kw handled by dw_group_pixels (weights unpacked on the stack:
+/// 8 bytes per tap; 5x5 keeps the frame small, larger kernels use the
+/// per-pixel loop).
+#define TINYTS_DW_MAX_TAPS 25
 
 /// Depth multiplier 1, channels c..c+3 (input, filter, bias, output,
 /// multiplier and shift already offset to c), every output pixel.  The

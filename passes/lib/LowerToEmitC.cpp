@@ -414,8 +414,21 @@ private:
         i32(static_cast<int32_t>(op.getOutputZp())), opaque(mult), opaque(shift),
         i32(static_cast<int32_t>(op.getClampMin())),
         i32(static_cast<int32_t>(op.getClampMax()))};
-    if (scratch)
-      args.push_back(opaque("NULL")); // no scratch yet: slower path, same bytes
+    if (scratch) {
+      // The planner's scratch buffer, or NULL: the kernel then takes its
+      // slower tap-by-tap path (same results).
+      std::string expr = "NULL";
+      if (auto s = op->template getAttrOfType<DictionaryAttr>("tinyts.scratch")) {
+        auto arena = s.template getAs<FlatSymbolRefAttr>("arena");
+        auto offset = s.template getAs<IntegerAttr>("offset");
+        auto name = arena ? globalNames.find(arena.getValue()) : globalNames.end();
+        if (!offset || name == globalNames.end())
+          return op.emitError() << "has a malformed tinyts.scratch attribute "
+                                   "(expects {arena = @global, offset = N})";
+        expr = "(" + name->second + " + " + std::to_string(offset.getInt()) + ")";
+      }
+      args.push_back(opaque(expr));
+    }
     call(op, callee, args, operands);
     return success();
   }

@@ -36,7 +36,23 @@ struct Buffer {
   int64_t last = 0;
   int64_t offset = -1;
   std::string writer;
+  /// A kernel's scratch buffer (no allocation): live during that kernel only.
+  Operation *scratchFor = nullptr;
 };
+
+/// Bytes of scratch a kernel can use (0: none). conv2d gathers each output
+/// pixel pair's window there (TINYTS_CONV2D_SCRATCH_BYTES) unless it is a
+/// 1x1 convolution without padding, which runs from its input directly.
+int64_t scratchBytes(Operation *op) {
+  auto conv = dyn_cast<Conv2DOp>(op);
+  if (!conv || !conv.hasPureBufferSemantics())
+    return 0;
+  auto w = cast<MemRefType>(conv.getWeights().getType());
+  int64_t kh = w.getDimSize(1), kw = w.getDimSize(2), inC = w.getDimSize(3);
+  bool pointwise = kh == 1 && kw == 1 &&
+                   llvm::all_of(conv.getPad(), [](int64_t p) { return p == 0; });
+  return pointwise ? 0 : 2 * kh * kw * inC;
+}
 
 /// The ops of the function body that use `root` directly or through views.
 void collectUsers(Value root, SmallVectorImpl<Operation *> &users) {
@@ -218,6 +234,19 @@ struct PlanMemoryPass : tinyts::impl::TinyTSPlanMemoryBase<PlanMemoryPass> {
       b.writer = firstWriter(b.allocs.front());
       buffers.push_back(std::move(b));
     }
+    if (scratch) {
+      for (Operation &op : body) {
+        int64_t size = scratchBytes(&op);
+        if (size == 0)
+          continue;
+        Buffer b;
+        b.size = size;
+        b.first = b.last = index[&op];
+        b.writer = op.getName().getStringRef().str() + " scratch";
+        b.scratchFor = &op;
+        buffers.push_back(std::move(b));
+      }
+    }
     llvm::sort(buffers, [](const Buffer &x, const Buffer &y) {
       if (x.size != y.size)
         return x.size > y.size;
@@ -283,10 +312,18 @@ struct PlanMemoryPass : tinyts::impl::TinyTSPlanMemoryBase<PlanMemoryPass> {
       Block &body = func.getBody().front();
       builder.setInsertionPointToStart(&body);
       Value arena;
-      if (!buffers.empty())
+      if (llvm::any_of(buffers, [](const Buffer &b) { return !b.allocs.empty(); }))
         arena = memref::GetGlobalOp::create(builder, func.getLoc(), arenaType,
                                             arenaName);
       for (Buffer &b : buffers) {
+        if (b.scratchFor)
+          b.scratchFor->setAttr(
+              "tinyts.scratch",
+              DictionaryAttr::get(
+                  ctx, {NamedAttribute(StringAttr::get(ctx, "arena"),
+                                       FlatSymbolRefAttr::get(ctx, arenaName)),
+                        NamedAttribute(StringAttr::get(ctx, "offset"),
+                                       IntegerAttr::get(i64, b.offset))}));
         for (Operation *alloc : b.allocs) {
           builder.setInsertionPoint(alloc);
           Value offset = arith::ConstantIndexOp::create(builder, alloc->getLoc(), b.offset);

@@ -15,12 +15,13 @@
 // CHECK:       call_opaque "tinyts_conv2d_s8"
 // CHECK-NOT:   memref.
 
-// The emitted code: strides from the memref layouts, offsets from the plan, the add
-// writing over the conv's buffer, the last conv into the output argument.
+// The emitted code: strides from the memref layouts, offsets from the plan, the 3x3
+// conv's window scratch in the arena (the 1x1 one needs none), the add writing over
+// the conv's buffer, the last conv into the output argument.
 // C-LABEL: #include "tinyts_kernels.h"
 // C: static int8_t tinyts_model_arena[512] __attribute__((aligned(16)));
 // C: void tinyts_model_invoke(const int8_t* [[X:v[0-9]+]], const int8_t* [[W:v[0-9]+]], const int8_t* [[W2:v[0-9]+]], const int8_t* [[DW:v[0-9]+]], const int32_t* [[B:v[0-9]+]], int8_t* [[OUT:v[0-9]+]]) {
-// C-NEXT: tinyts_conv2d_s8([[X]], 8, 8, 3, 24, 3, [[W]], [[B]], (tinyts_model_arena + 0), 8, 8, 4, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, tinyts_model_q1_mult, tinyts_model_q1_shift, -128, 127, NULL);
+// C-NEXT: tinyts_conv2d_s8([[X]], 8, 8, 3, 24, 3, [[W]], [[B]], (tinyts_model_arena + 0), 8, 8, 4, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, tinyts_model_q1_mult, tinyts_model_q1_shift, -128, 127, (tinyts_model_arena + 256));
 // C-NEXT: tinyts_depthwise_conv2d_s8((tinyts_model_arena + 0), 8, 8, 4, 32, 4, [[DW]], [[B]], (tinyts_model_arena + 256), 8, 8, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, tinyts_model_q2_mult, tinyts_model_q2_shift, -128, 127);
 // C-NEXT: tinyts_add_s8((tinyts_model_arena + 0), 32, 4, 1, (tinyts_model_arena + 256), 32, 4, 1, (tinyts_model_arena + 0), 32, 4, 8, 8, 4, 0, 1073741824, -1, 0, 1073741824, -1, 20, 0, 1073741824, -1, -128, 127);
 // C-NEXT: tinyts_conv2d_s8((tinyts_model_arena + 0), 8, 8, 4, 32, 4, [[W2]], [[B]], [[OUT]], 8, 8, 4, 32, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, tinyts_model_q3_mult, tinyts_model_q3_shift, -128, 127, NULL);

@@ -1,5 +1,6 @@
-// RUN: tinyts-opt %s -split-input-file -tinyts-plan-memory -verify-diagnostics | FileCheck %s
-// RUN: tinyts-opt %s -split-input-file -tinyts-plan-memory=in-place=false -verify-diagnostics | FileCheck %s --check-prefix=NOINPLACE
+// RUN: tinyts-opt %s -split-input-file -tinyts-plan-memory=scratch=false -verify-diagnostics | FileCheck %s
+// RUN: tinyts-opt %s -split-input-file -tinyts-plan-memory="in-place=false scratch=false" -verify-diagnostics | FileCheck %s --check-prefix=NOINPLACE
+// RUN: tinyts-opt %s -split-input-file -tinyts-plan-memory -verify-diagnostics | FileCheck %s --check-prefix=SCRATCH
 
 // tinyts-plan-memory: liveness over the schedule, one arena, in-place reuse
 // for elementwise kernels, and the diagnostics for what cannot be planned.
@@ -72,6 +73,24 @@ func.func @through_view(%x: memref<1x16xi8>, %w: memref<16x16xi8>, %b: memref<16
   return
 }
 
+// With scratch (the default), a 3x3 conv2d gets 2 * 3 * 3 * 4 = 72 bytes live
+// during that call only: it fits where the next conv's output goes later, so the
+// arena does not grow; the 1x1 conv2d (no window gather) gets none.
+// SCRATCH-LABEL: func.func @conv_scratch
+// SCRATCH-SAME:  tinyts.arena_bytes = 512
+// SCRATCH-SAME:  {first = 1 : i64, last = 1 : i64, offset = 256 : i64, op = "tinyts.conv2d scratch", size = 72 : i64}
+// SCRATCH:       tinyts.conv2d {{.*}} {tinyts.scratch = {arena = @tinyts_arena, offset = 256 : i64}}
+// SCRATCH:       tinyts.conv2d
+// SCRATCH-NOT:   tinyts.scratch
+func.func @conv_scratch(%x: memref<1x8x8x4xi8>, %w: memref<4x3x3x4xi8>, %w1: memref<4x1x1x4xi8>, %b: memref<4xi32>, %out: memref<1x8x8x4xi8>) {
+  %a = memref.alloc() : memref<1x8x8x4xi8>
+  tinyts.conv2d %x, %w, %b outs(%a : memref<1x8x8x4xi8>) stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1] zp(0, 0) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x8x8x4xi8>, memref<4x3x3x4xi8>, memref<4xi32>
+  %c = memref.alloc() : memref<1x8x8x4xi8>
+  tinyts.conv2d %a, %w1, %b outs(%c : memref<1x8x8x4xi8>) stride [1, 1] pad [0, 0, 0, 0] dilation [1, 1] zp(0, 0) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x8x8x4xi8>, memref<4x1x1x4xi8>, memref<4xi32>
+  memref.copy %c, %out : memref<1x8x8x4xi8> to memref<1x8x8x4xi8>
+  return
+}
+
 // -----
 
 // No allocation: no arena.
@@ -110,3 +129,4 @@ func.func @branches(%c: i1) {
 ^bb1:
   return
 }
+

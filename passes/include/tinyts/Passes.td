@@ -81,7 +81,12 @@ def TinyTSPlanMemory : Pass<"tinyts-plan-memory", "::mlir::ModuleOp"> {
     that does not overlap a buffer live at the same time (the greedy planner
     TFLite Micro uses). With `in-place`, the destination of an elementwise
     kernel (`tinyts.add`) reuses an input buffer whose last use is that
-    kernel, so the pair costs one buffer.
+    kernel, so the pair costs one buffer. With `scratch`, each `tinyts.conv2d`
+    that gathers its windows (anything but a 1x1 convolution without padding)
+    gets a scratch buffer of `2 * KH * KW * IC` bytes live during that kernel
+    only, placed like any other buffer; its offset is recorded on the op as
+    `tinyts.scratch = {arena = @tinyts_arena, offset = N}` and in the plan
+    (`op` = "tinyts.conv2d scratch").
 
     Each allocation becomes a `memref.view` into the arena. The function gets
     `tinyts.arena_bytes` (the arena's size) and `tinyts.memory_plan`, one
@@ -112,7 +117,10 @@ def TinyTSPlanMemory : Pass<"tinyts-plan-memory", "::mlir::ModuleOp"> {
     Option<"arenaName", "arena-name", "std::string", /*default=*/"\"tinyts_arena\"",
            "Symbol name of the arena global">,
     Option<"inPlace", "in-place", "bool", /*default=*/"true",
-           "Let elementwise kernels write over an input that dies there">
+           "Let elementwise kernels write over an input that dies there">,
+    Option<"scratch", "scratch", "bool", /*default=*/"true",
+           "Give kernels that can use it (conv2d's window gather) a scratch "
+           "buffer in the arena">
   ];
   let dependentDialects = [
     "::mlir::memref::MemRefDialect",

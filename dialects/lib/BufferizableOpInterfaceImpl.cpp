@@ -70,6 +70,7 @@ void mlir::tinyts::registerBufferizableOpInterfaceExternalModels(
   registry.addExtension(+[](MLIRContext *ctx, TinyTSDialect *) {
     attachKernelModels<Conv2DOp, DepthwiseConv2DOp, FullyConnectedOp, AddOp,
                        AvgPool2DOp, SoftmaxOp, MulOp, MeanOp, TransposeOp,
-                       PadOp, QuantizeOp, DequantizeOp>(ctx);
+                       PadOp, QuantizeOp, DequantizeOp, MaxPool2DOp, ConcatOp,
+                       ResizeNearestOp>(ctx);
   });
 }

@@ -357,26 +357,78 @@ LogicalResult AddOp::verify() {
 // AvgPool2DOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult AvgPool2DOp::verify() {
+template <typename PoolOp>
+LogicalResult verifyPool(PoolOp op) {
+  Operation *o = op.getOperation();
+  if (failed(verifyDestination(o, op.getInit())) ||
+      failed(checkRank(o, op.getInput(), 4, "input", "NHWC")) ||
+      failed(checkRank(o, op.getInit(), 4, "result", "NHWC")))
+    return failure();
+  if (failed(checkArray(o, "kernel", op.getKernel(), 2, 1, "[y, x]")) ||
+      failed(checkArray(o, "stride", op.getStride(), 2, 1, "[y, x]")) ||
+      failed(checkArray(o, "pad", op.getPad(), 4, 0, "[top, bottom, left, right]")))
+    return failure();
+  auto in = shapedOf(op.getInput());
+  auto out = shapedOf(op.getInit());
+  SmallVector<int64_t> dilation = {1, 1};
+  if (failed(checkSpatial(o, in, out, op.getKernel()[0], op.getKernel()[1],
+                          op.getStride(), dilation, op.getPad())))
+    return failure();
+  if (in.getDimSize(3) != out.getDimSize(3))
+    return op.emitOpError() << "expects as many result channels as input channels ("
+                            << in.getDimSize(3) << ") but got " << out.getDimSize(3);
+  return checkClamp(o, op.getClampMin(), op.getClampMax());
+}
+
+LogicalResult AvgPool2DOp::verify() { return verifyPool(*this); }
+LogicalResult MaxPool2DOp::verify() { return verifyPool(*this); }
+
+//===----------------------------------------------------------------------===//
+// ConcatOp / ResizeNearestOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConcatOp::verify() {
+  if (failed(verifyDestination(getOperation(), getInit())))
+    return failure();
+  auto out = shapedOf(getInit());
+  int64_t axis = getAxis();
+  if (getInputs().empty())
+    return emitOpError() << "expects at least one input";
+  if (!out.hasStaticShape() || axis < 0 || axis >= out.getRank())
+    return emitOpError() << "expects a static result and 'axis' in [0, "
+                         << out.getRank() << ") but got " << axis;
+  int64_t total = 0;
+  for (auto [i, v] : llvm::enumerate(getInputs())) {
+    auto t = shapedOf(v);
+    if (!t.hasStaticShape() || t.getRank() != out.getRank())
+      return emitOpError() << "expects input " << i << " static of rank "
+                           << out.getRank() << " but got " << t;
+    for (int64_t d = 0; d < out.getRank(); ++d)
+      if (d != axis && t.getDimSize(d) != out.getDimSize(d))
+        return emitOpError() << "expects input " << i << " to match the result in "
+                             << "dimension " << d << " (" << out.getDimSize(d)
+                             << ") but got " << t.getDimSize(d);
+    total += t.getDimSize(axis);
+  }
+  if (total != out.getDimSize(axis))
+    return emitOpError() << "expects the inputs' extents along axis " << axis
+                         << " to sum to " << out.getDimSize(axis) << " but they sum to "
+                         << total;
+  return success();
+}
+
+LogicalResult ResizeNearestOp::verify() {
   Operation *o = getOperation();
   if (failed(verifyDestination(o, getInit())) ||
       failed(checkRank(o, getInput(), 4, "input", "NHWC")) ||
       failed(checkRank(o, getInit(), 4, "result", "NHWC")))
     return failure();
-  if (failed(checkArray(o, "kernel", getKernel(), 2, 1, "[y, x]")) ||
-      failed(checkArray(o, "stride", getStride(), 2, 1, "[y, x]")) ||
-      failed(checkArray(o, "pad", getPad(), 4, 0, "[top, bottom, left, right]")))
-    return failure();
   auto in = shapedOf(getInput());
   auto out = shapedOf(getInit());
-  SmallVector<int64_t> dilation = {1, 1};
-  if (failed(checkSpatial(o, in, out, getKernel()[0], getKernel()[1],
-                          getStride(), dilation, getPad())))
-    return failure();
-  if (in.getDimSize(3) != out.getDimSize(3))
-    return emitOpError() << "expects as many result channels as input channels ("
-                         << in.getDimSize(3) << ") but got " << out.getDimSize(3);
-  return checkClamp(o, getClampMin(), getClampMax());
+  if (in.getDimSize(0) != out.getDimSize(0) || in.getDimSize(3) != out.getDimSize(3))
+    return emitOpError() << "expects the input's batch and channels in the result but got "
+                         << in << " and " << out;
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -562,4 +614,7 @@ TINYTS_KERNEL_EFFECTS(TransposeOp)
 TINYTS_KERNEL_EFFECTS(PadOp)
 TINYTS_KERNEL_EFFECTS(QuantizeOp)
 TINYTS_KERNEL_EFFECTS(DequantizeOp)
+TINYTS_KERNEL_EFFECTS(MaxPool2DOp)
+TINYTS_KERNEL_EFFECTS(ConcatOp)
+TINYTS_KERNEL_EFFECTS(ResizeNearestOp)
 #undef TINYTS_KERNEL_EFFECTS

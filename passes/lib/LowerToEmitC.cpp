@@ -334,7 +334,13 @@ private:
     if (auto add = dyn_cast<AddOp>(op))
       return lowerAdd(add);
     if (auto pool = dyn_cast<AvgPool2DOp>(op))
-      return lowerAvgPool(pool);
+      return lowerPool(pool, "tinyts_avg_pool2d_s8");
+    if (auto pool = dyn_cast<MaxPool2DOp>(op))
+      return lowerPool(pool, "tinyts_max_pool2d_s8");
+    if (auto concat = dyn_cast<ConcatOp>(op))
+      return lowerConcat(concat);
+    if (auto resize = dyn_cast<ResizeNearestOp>(op))
+      return lowerResize(resize);
     if (auto softmax = dyn_cast<SoftmaxOp>(op))
       return lowerSoftmax(softmax);
     if (auto mul = dyn_cast<MulOp>(op))
@@ -548,7 +554,8 @@ private:
     return success();
   }
 
-  LogicalResult lowerAvgPool(AvgPool2DOp op) {
+  template <typename PoolOp>
+  LogicalResult lowerPool(PoolOp op, StringRef callee) {
     if (failed(checkOperands(op)))
       return failure();
     auto in = nhwc(op, op.getInput(), "the input");
@@ -565,7 +572,7 @@ private:
         i32(op.getPad()[0]), i32(op.getPad()[2]),
         i32(static_cast<int32_t>(op.getClampMin())),
         i32(static_cast<int32_t>(op.getClampMax()))};
-    call(op, "tinyts_avg_pool2d_s8", args, operands);
+    call(op, callee, args, operands);
     return success();
   }
 
@@ -586,6 +593,56 @@ private:
         i32(static_cast<int32_t>(op.getInputLeftShift())),
         i32(static_cast<int32_t>(op.getDiffMin()))};
     call(op, "tinyts_softmax_s8", args, operands);
+    return success();
+  }
+
+  /// Concatenation along any axis of contiguous tensors: each input is a
+  /// block of rows (the dimensions before the axis) of `block` bytes, copied
+  /// at its byte offset inside the result's rows.
+  LogicalResult lowerConcat(ConcatOp op) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto out = cast<MemRefType>(op.getInit().getType());
+    int64_t axis = op.getAxis();
+    int64_t rows = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      rows *= out.getDimSize(d);
+    for (int64_t d = axis + 1; d < out.getRank(); ++d)
+      inner *= out.getDimSize(d);
+    int64_t outRow = out.getDimSize(axis) * inner;
+    if (!out.getLayout().isIdentity())
+      return op.emitError() << "expects a contiguous result";
+    int64_t offset = 0;
+    for (Value in : op.getInputs()) {
+      auto t = cast<MemRefType>(in.getType());
+      if (!t.getLayout().isIdentity())
+        return op.emitError() << "expects contiguous inputs";
+      int64_t block = t.getDimSize(axis) * inner;
+      SmallVector<Value> operands;
+      SmallVector<Attribute> args = {
+          pointerArg(in, operands), i32(1), i32(rows), i32(block), i32(0),
+          i32(block), pointerArg(op.getInit(), operands), i32(0), i32(outRow),
+          i32(offset)};
+      call(op, "tinyts_concat_channels_s8", args, operands);
+      offset += block;
+    }
+    return success();
+  }
+
+  LogicalResult lowerResize(ResizeNearestOp op) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto in = nhwc(op, op.getInput(), "the input");
+    auto out = nhwc(op, op.getInit(), "the output");
+    if (failed(in) || failed(out))
+      return failure();
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args = {
+        pointerArg(op.getInput(), operands), i32((*in)[0]), i32((*in)[1]),
+        i32((*in)[2]), i32((*in)[3]), i32((*in)[4]),
+        pointerArg(op.getInit(), operands), i32((*out)[0]), i32((*out)[1]),
+        i32((*out)[3]), i32((*out)[4])};
+    call(op, "tinyts_resize_nearest_s8", args, operands);
     return success();
   }
 

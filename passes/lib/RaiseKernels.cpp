@@ -403,39 +403,96 @@ struct RaiseAdd : OpRewritePattern<tosa::AddOp> {
   }
 };
 
-/// tosa.avg_pool2d on int8 with zero points 0 (TFLite averages raw values)
-/// (-> clamp).
-struct RaiseAvgPool : OpRewritePattern<tosa::AvgPool2dOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(tosa::AvgPool2dOp pool,
-                                PatternRewriter &rewriter) const override {
-    auto izp = getConstScalar(pool.getInputZp());
-    auto ozp = getConstScalar(pool.getOutputZp());
-    if (!hasElementWidth(pool.getInput(), 8) ||
-        !hasElementWidth(pool.getOutput(), 8) || !izp || !ozp || *izp != 0 ||
-        *ozp != 0 || !pool.getAccType().isSignlessInteger(32))
-      return rewriter.notifyMatchFailure(pool, "not TFLite's int8 average pool");
-    Operation *last = pool;
-    int32_t lo = -128, hi = 127;
-    Value result = pool.getOutput();
-    if (result.hasOneUse())
-      if (auto clamp = dyn_cast<tosa::ClampOp>(*result.getUsers().begin())) {
-        auto min = dyn_cast<IntegerAttr>(clamp.getMinVal());
-        auto max = dyn_cast<IntegerAttr>(clamp.getMaxVal());
-        if (min && max) {
-          lo = std::max<int64_t>(min.getValue().getSExtValue(), -128);
-          hi = std::min<int64_t>(max.getValue().getSExtValue(), 127);
-          last = clamp;
-        }
+/// The op that ends a pooling result: an int8 tosa.clamp using it alone
+/// (whose bounds are returned), or the pool itself.
+Operation *matchOptionalClamp(Operation *pool, int32_t &lo, int32_t &hi) {
+  lo = -128;
+  hi = 127;
+  Value result = pool->getResult(0);
+  if (result.hasOneUse())
+    if (auto clamp = dyn_cast<tosa::ClampOp>(*result.getUsers().begin())) {
+      auto min = dyn_cast<IntegerAttr>(clamp.getMinVal());
+      auto max = dyn_cast<IntegerAttr>(clamp.getMaxVal());
+      if (min && max) {
+        lo = std::max<int64_t>(min.getValue().getSExtValue(), -128);
+        hi = std::min<int64_t>(max.getValue().getSExtValue(), 127);
+        return clamp;
       }
+    }
+  return pool;
+}
+
+/// tosa.avg_pool2d on int8 with zero points 0 (TFLite averages raw values)
+/// or tosa.max_pool2d on int8 (-> clamp).
+template <typename TosaPool, typename KernelOp>
+struct RaisePool : OpRewritePattern<TosaPool> {
+  using OpRewritePattern<TosaPool>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(TosaPool pool,
+                                PatternRewriter &rewriter) const override {
+    if (!hasElementWidth(pool.getInput(), 8) || !hasElementWidth(pool.getOutput(), 8))
+      return rewriter.notifyMatchFailure(pool, "not an int8 pool");
+    if constexpr (std::is_same_v<TosaPool, tosa::AvgPool2dOp>) {
+      auto izp = getConstScalar(pool.getInputZp());
+      auto ozp = getConstScalar(pool.getOutputZp());
+      if (!izp || !ozp || *izp != 0 || *ozp != 0 ||
+          !pool.getAccType().isSignlessInteger(32))
+        return rewriter.notifyMatchFailure(pool, "not TFLite's int8 average pool");
+    }
+    int32_t lo, hi;
+    Operation *last = matchOptionalClamp(pool, lo, hi);
     rewriter.setInsertionPoint(last);
     Location loc = last->getLoc();
     Type type = last->getResult(0).getType();
-    auto op = AvgPool2DOp::create(rewriter, loc, type, pool.getInput(),
-                                  createInit(rewriter, loc, type), pool.getKernel(),
-                                  pool.getStride(), pool.getPad(), lo, hi);
+    auto op = KernelOp::create(rewriter, loc, type, pool.getInput(),
+                               createInit(rewriter, loc, type), pool.getKernel(),
+                               pool.getStride(), pool.getPad(), lo, hi);
     rewriter.replaceOp(last, op.getResult());
+    return success();
+  }
+};
+
+/// TFLite's int8 CONCATENATION (a byte copy).
+struct RaiseConcat : OpRewritePattern<tosa::ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::ConcatOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!hasElementWidth(op.getOutput(), 8) ||
+        !llvm::all_of(op.getInput1(), [](Value v) { return hasElementWidth(v, 8); }))
+      return rewriter.notifyMatchFailure(op, "not an int8 concat");
+    Type type = op.getOutput().getType();
+    rewriter.replaceOpWithNewOp<ConcatOp>(op, type, op.getInput1(),
+                                          createInit(rewriter, op.getLoc(), type),
+                                          op.getAxis());
+    return success();
+  }
+};
+
+/// The importer's encoding of TFLite's RESIZE_NEAREST_NEIGHBOR (integer
+/// upscale n: scale n/1, offset -(n / 2), which floors dst / n).
+struct RaiseResizeNearest : OpRewritePattern<tosa::ResizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::ResizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto in = dyn_cast<RankedTensorType>(op.getInput().getType());
+    auto out = dyn_cast<RankedTensorType>(op.getOutput().getType());
+    auto scale = getConstInts(op.getScale());
+    auto offset = getConstInts(op.getOffset());
+    if (!in || !out || !hasElementWidth(op.getInput(), 8) || in.getRank() != 4 ||
+        op.getMode() != tosa::ResizeMode::NEAREST_NEIGHBOR || !scale || !offset ||
+        scale->size() != 4 || offset->size() != 2)
+      return rewriter.notifyMatchFailure(op, "not an int8 NHWC nearest resize");
+    for (int axis = 0; axis < 2; ++axis) {
+      int64_t i = in.getDimSize(1 + axis), o = out.getDimSize(1 + axis);
+      int64_t n = o / i;
+      if (o % i || (*scale)[2 * axis] != n || (*scale)[2 * axis + 1] != 1 ||
+          (*offset)[axis] != -(n / 2))
+        return rewriter.notifyMatchFailure(op, "not TFLite's integer upscale");
+    }
+    rewriter.replaceOpWithNewOp<ResizeNearestOp>(
+        op, out, op.getInput(), createInit(rewriter, op.getLoc(), out));
     return success();
   }
 };
@@ -884,7 +941,10 @@ struct RaiseKernelsPass
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RaiseConv2D, RaiseDepthwiseConv2D, RaiseAdd, RaiseAvgPool,
+    patterns.add<RaiseConv2D, RaiseDepthwiseConv2D, RaiseAdd,
+                 RaisePool<tosa::AvgPool2dOp, AvgPool2DOp>,
+                 RaisePool<tosa::MaxPool2dOp, MaxPool2DOp>, RaiseConcat,
+                 RaiseResizeNearest,
                  RaiseSoftmax, RaiseMul, RaiseMean, RaiseTranspose, RaisePad,
                  FoldPadIntoConv<Conv2DOp>, FoldPadIntoConv<DepthwiseConv2DOp>,
                  RaiseQuantize, RaiseDequantize>(&getContext());

@@ -141,3 +141,24 @@ func.func @float_io(%x: memref<1x2x4x4xf32>, %s: memref<1x1x1x4xi8>, %y: memref<
   memref.dealloc %p : memref<1x6x4x1xi8>
   return
 }
+
+// -----
+
+// Max pooling, a concatenation along channels (one copy per input, at its
+// channel offset) and a nearest-neighbour upscale.
+// CHECK-LABEL: emitc.include "tinyts_kernels.h"
+// C: void tinyts_model_invoke(const int8_t* [[X:v[0-9]+]], const int8_t* [[Y:v[0-9]+]], int8_t* [[Z:v[0-9]+]]) {
+// C-NEXT: tinyts_max_pool2d_s8([[X]], 8, 8, 4, 32, 4, (tinyts_model_arena + 128), 4, 4, 16, 4, 2, 2, 2, 2, 0, 0, -128, 127);
+// C-NEXT: tinyts_concat_channels_s8((tinyts_model_arena + 128), 1, 16, 4, 0, 4, (tinyts_model_arena + 0), 0, 8, 0);
+// C-NEXT: tinyts_concat_channels_s8([[Y]], 1, 16, 4, 0, 4, (tinyts_model_arena + 0), 0, 8, 4);
+// C-NEXT: tinyts_resize_nearest_s8((tinyts_model_arena + 0), 4, 4, 8, 32, 8, [[Z]], 8, 8, 64, 8);
+func.func @pool_concat_resize(%x: memref<1x8x8x4xi8>, %y: memref<1x4x4x4xi8>, %z: memref<1x8x8x8xi8>) {
+  %p = memref.alloc() : memref<1x4x4x4xi8>
+  tinyts.max_pool2d %x outs(%p : memref<1x4x4x4xi8>) kernel [2, 2] stride [2, 2] pad [0, 0, 0, 0] clamp(-128, 127) : memref<1x8x8x4xi8>
+  %c = memref.alloc() : memref<1x4x4x8xi8>
+  tinyts.concat %p, %y outs(%c : memref<1x4x4x8xi8>) axis 3 : memref<1x4x4x4xi8>, memref<1x4x4x4xi8>
+  memref.dealloc %p : memref<1x4x4x4xi8>
+  tinyts.resize_nearest %c outs(%z : memref<1x8x8x8xi8>) : memref<1x4x4x8xi8>
+  memref.dealloc %c : memref<1x4x4x8xi8>
+  return
+}

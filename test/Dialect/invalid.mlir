@@ -537,3 +537,40 @@ func.func @dequantize_shape(%x: tensor<1x4xi8>) -> tensor<1x5xf32> {
   %0 = tinyts.dequantize %x outs(%init : tensor<1x5xf32>) scale 0.5 zp 0 : tensor<1x4xi8> -> tensor<1x5xf32>
   return %0 : tensor<1x5xf32>
 }
+
+// -----
+
+func.func @concat_sum(%a: tensor<1x4x4x4xi8>) -> tensor<1x4x4x9xi8> {
+  %init = tensor.empty() : tensor<1x4x4x9xi8>
+  // expected-error @+1 {{expects the inputs' extents along axis 3 to sum to 9 but they sum to 8}}
+  %0 = tinyts.concat %a, %a outs(%init : tensor<1x4x4x9xi8>) axis 3 : tensor<1x4x4x4xi8>, tensor<1x4x4x4xi8> -> tensor<1x4x4x9xi8>
+  return %0 : tensor<1x4x4x9xi8>
+}
+
+// -----
+
+func.func @concat_other_dim(%a: tensor<1x4x4x4xi8>, %b: tensor<1x4x5x4xi8>) -> tensor<1x4x4x8xi8> {
+  %init = tensor.empty() : tensor<1x4x4x8xi8>
+  // expected-error @+1 {{expects input 1 to match the result in dimension 2 (4) but got 5}}
+  %0 = tinyts.concat %a, %b outs(%init : tensor<1x4x4x8xi8>) axis 3 : tensor<1x4x4x4xi8>, tensor<1x4x5x4xi8> -> tensor<1x4x4x8xi8>
+  return %0 : tensor<1x4x4x8xi8>
+}
+
+// -----
+
+func.func @max_pool_extent(%a: tensor<1x8x8x4xi8>) -> tensor<1x3x4x4xi8> {
+  %init = tensor.empty() : tensor<1x3x4x4xi8>
+  // expected-error @+1 {{result height is 3 but input height 8, window 2, stride 2, dilation 1 and pad [0, 0] give 4}}
+  %0 = tinyts.max_pool2d %a outs(%init : tensor<1x3x4x4xi8>) kernel [2, 2] stride [2, 2] pad [0, 0, 0, 0]
+         clamp(-128, 127) : tensor<1x8x8x4xi8> -> tensor<1x3x4x4xi8>
+  return %0 : tensor<1x3x4x4xi8>
+}
+
+// -----
+
+func.func @resize_channels(%a: tensor<1x4x4x4xi8>) -> tensor<1x8x8x8xi8> {
+  %init = tensor.empty() : tensor<1x8x8x8xi8>
+  // expected-error @+1 {{expects the input's batch and channels in the result}}
+  %0 = tinyts.resize_nearest %a outs(%init : tensor<1x8x8x8xi8>) : tensor<1x4x4x4xi8> -> tensor<1x8x8x8xi8>
+  return %0 : tensor<1x8x8x8xi8>
+}

@@ -139,3 +139,18 @@ func.func @float_io(%x: tensor<1x4xf32>, %q: memref<1x4xi8>, %out: memref<1x4xf3
   tinyts.dequantize %q outs(%out : memref<1x4xf32>) scale 0.25 zp 0 : memref<1x4xi8>
   return %0 : tensor<1x4xi8>
 }
+
+// CHECK-LABEL: func.func @max_pool_concat_resize
+// CHECK: tinyts.max_pool2d %{{.*}} outs(%{{.*}} : tensor<1x4x4x4xi8>) kernel [2, 2] stride [2, 2] pad [0, 0, 0, 0] clamp(-128, 127) : tensor<1x8x8x4xi8> -> tensor<1x4x4x4xi8>
+// CHECK: tinyts.concat %{{.*}}, %{{.*}} outs(%{{.*}} : tensor<1x4x4x8xi8>) axis 3 : tensor<1x4x4x4xi8>, tensor<1x4x4x4xi8> -> tensor<1x4x4x8xi8>
+// CHECK: tinyts.resize_nearest %{{.*}} outs(%{{.*}} : tensor<1x8x8x8xi8>) : tensor<1x4x4x8xi8> -> tensor<1x8x8x8xi8>
+func.func @max_pool_concat_resize(%x: tensor<1x8x8x4xi8>, %y: tensor<1x4x4x4xi8>) -> tensor<1x8x8x8xi8> {
+  %i0 = tensor.empty() : tensor<1x4x4x4xi8>
+  %p = tinyts.max_pool2d %x outs(%i0 : tensor<1x4x4x4xi8>) kernel [2, 2] stride [2, 2] pad [0, 0, 0, 0]
+         clamp(-128, 127) : tensor<1x8x8x4xi8> -> tensor<1x4x4x4xi8>
+  %i1 = tensor.empty() : tensor<1x4x4x8xi8>
+  %c = tinyts.concat %p, %y outs(%i1 : tensor<1x4x4x8xi8>) axis 3 : tensor<1x4x4x4xi8>, tensor<1x4x4x4xi8> -> tensor<1x4x4x8xi8>
+  %i2 = tensor.empty() : tensor<1x8x8x8xi8>
+  %r = tinyts.resize_nearest %c outs(%i2 : tensor<1x8x8x8xi8>) : tensor<1x4x4x8xi8> -> tensor<1x8x8x8xi8>
+  return %r : tensor<1x8x8x8xi8>
+}

@@ -511,3 +511,20 @@ func.func @float_io(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
   %o = tosa.mul %d, %sc, %sh {tinyts.dequantize = {scale = 2.500000e-01 : f32, zero_point = -128 : i32}} : (tensor<1x4xf32>, tensor<1x1xf32>, tensor<1xi8>) -> tensor<1x4xf32>
   return %o : tensor<1x4xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @max_pool_concat_resize
+// CHECK:       %[[P:.*]] = tinyts.max_pool2d %arg0 outs({{.*}}) kernel [2, 2] stride [2, 2] pad [0, 0, 0, 0] clamp(-100, 127)
+// CHECK:       %[[C:.*]] = tinyts.concat %[[P]], %arg1 outs({{.*}}) axis 3 : tensor<1x4x4x4xi8>, tensor<1x4x4x4xi8> -> tensor<1x4x4x8xi8>
+// CHECK:       tinyts.resize_nearest %[[C]] outs({{.*}}) : tensor<1x4x4x8xi8> -> tensor<1x8x8x8xi8>
+func.func @max_pool_concat_resize(%x: tensor<1x8x8x4xi8>, %y: tensor<1x4x4x4xi8>) -> tensor<1x8x8x8xi8> {
+  %p = tosa.max_pool2d %x {kernel = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<1x8x8x4xi8>) -> tensor<1x4x4x4xi8>
+  %c = tosa.clamp %p {min_val = -100 : i8, max_val = 127 : i8} : (tensor<1x4x4x4xi8>) -> tensor<1x4x4x4xi8>
+  %cat = tosa.concat %c, %y {axis = 3 : i32} : (tensor<1x4x4x4xi8>, tensor<1x4x4x4xi8>) -> tensor<1x4x4x8xi8>
+  %scale = tosa.const_shape {values = dense<[2, 1, 2, 1]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %offset = tosa.const_shape {values = dense<-1> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %border = tosa.const_shape {values = dense<0> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %r = tosa.resize %cat, %scale, %offset, %border {mode = NEAREST_NEIGHBOR} : (tensor<1x4x4x8xi8>, !tosa.shape<4>, !tosa.shape<2>, !tosa.shape<2>) -> tensor<1x8x8x8xi8>
+  return %r : tensor<1x8x8x8xi8>
+}

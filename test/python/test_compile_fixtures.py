@@ -20,24 +20,20 @@ from model_inputs import random_input
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tflite"
 
 COMPILES = [
-    "add", "add_relu_broadcast", "avgpool_same_s2", "avgpool_valid", "conv_1x1_nobias",
+    "add", "add_relu_broadcast", "avgpool_same_s2", "avgpool_valid", "concat", "conv_1x1_nobias",
     "conv_dilation2", "conv_float_io", "conv_per_tensor", "conv_same_relu", "conv_same_s2_odd",
     "conv_valid_s2_relu6", "dwconv_mult2_valid_s2", "dwconv_mult3_same", "dwconv_per_tensor",
     "dwconv_same", "fc_from_4d", "fc_relu", "mean_keepdims", "mean_nokeep", "mean_same_quant_h",
-    "mul", "mul_broadcast", "pad", "reshape", "reshape_diff_scale", "softmax", "softmax_4d",
+    "maxpool_same_s2", "maxpool_valid", "mul", "mul_broadcast", "pad", "reshape",
+    "reshape_diff_scale", "resize_nearest_x2", "resize_nearest_x3_x4", "softmax", "softmax_4d",
     "transpose",
 ]
 
 NOT_YET = {
-    "concat": "'tosa.concat' x1",
     "hard_swish": "'tosa.table' x1",
     "logistic": "'tosa.table' x1",
-    "maxpool_same_s2": "'tosa.max_pool2d' x1",
-    "maxpool_valid": "'tosa.max_pool2d' x1",
     "relu": "'tosa.rescale' x1",
     "relu6": "'tosa.clamp' x1",
-    "resize_nearest_x2": "'tosa.resize' x1",
-    "resize_nearest_x3_x4": "'tosa.resize' x1",
 }
 
 

@@ -446,4 +446,85 @@ def TinyTS_DequantizeOp : TinyTS_KernelOp<"dequantize"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Max pooling, concatenation, resize
+//===----------------------------------------------------------------------===//
+
+def TinyTS_MaxPool2DOp : TinyTS_KernelOp<"max_pool2d"> {
+  let summary = "int8 max pooling";
+  let description = [{
+    TFLite's int8 MAX_POOL_2D: the maximum over the window's elements that
+    lie inside the input (padding never wins), then clamped. Input and
+    output share scale and zero point. `kernel` and `stride` are `[y, x]`,
+    `pad` is `[top, bottom, left, right]`.
+
+    ```mlir
+    %r = tinyts.max_pool2d %in outs(%init : tensor<1x4x4x8xi8>) kernel [2, 2] stride [2, 2]
+           pad [0, 0, 0, 0] clamp(-128, 127)
+           : tensor<1x8x8x8xi8> -> tensor<1x4x4x8xi8>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_I8Shaped:$input,
+    TinyTS_I8Shaped:$init,
+    DenseI64ArrayAttr:$kernel,
+    DenseI64ArrayAttr:$stride,
+    DenseI64ArrayAttr:$pad,
+    I32Attr:$clamp_min,
+    I32Attr:$clamp_max
+  );
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
+  let assemblyFormat = [{
+    $input `outs` `(` $init `:` type($init) `)` `kernel` $kernel `stride` $stride `pad` $pad
+    `clamp` `(` $clamp_min `,` $clamp_max `)`
+    attr-dict `:` type($input) (`->` type($result)^)?
+  }];
+}
+
+def TinyTS_ConcatOp : TinyTS_KernelOp<"concat"> {
+  let summary = "int8 concatenation (a byte copy, as TFLite Micro does)";
+  let description = [{
+    Concatenates the inputs along `axis`. TFLite Micro's int8 CONCATENATION
+    copies bytes without requantizing, and so does this op.
+
+    ```mlir
+    %r = tinyts.concat %a, %b outs(%init : tensor<1x4x4x12xi8>) axis 3
+           : tensor<1x4x4x4xi8>, tensor<1x4x4x8xi8> -> tensor<1x4x4x12xi8>
+    ```
+  }];
+  let arguments = (ins
+    Variadic<TinyTS_I8Shaped>:$inputs,
+    TinyTS_I8Shaped:$init,
+    I64Attr:$axis
+  );
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
+  let assemblyFormat = [{
+    $inputs `outs` `(` $init `:` type($init) `)` `axis` $axis
+    attr-dict `:` type($inputs) (`->` type($result)^)?
+  }];
+}
+
+def TinyTS_ResizeNearestOp : TinyTS_KernelOp<"resize_nearest"> {
+  let summary = "int8 nearest-neighbour upscaling of NHWC (TFLite's RESIZE_NEAREST_NEIGHBOR)";
+  let description = [{
+    `out[n, y, x, c] = in[n, min(floor(y * H / OH), H - 1), min(floor(x * W
+    / OW), W - 1), c]` with TFLite's float arithmetic (align_corners and
+    half_pixel_centers false).
+
+    ```mlir
+    %r = tinyts.resize_nearest %in outs(%init : tensor<1x8x8x4xi8>)
+           : tensor<1x4x4x4xi8> -> tensor<1x8x8x4xi8>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_I8Shaped:$input,
+    TinyTS_I8Shaped:$init
+  );
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
+  let assemblyFormat = [{
+    $input `outs` `(` $init `:` type($init) `)`
+    attr-dict `:` type($input) (`->` type($result)^)?
+  }];
+}
+
 #endif // TINYTS_OPS_TD

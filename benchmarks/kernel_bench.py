@@ -18,6 +18,12 @@ mps2-an500 with instruction counting (``run_elf``) and checks that the output
 equals TFLM's byte for byte.  Layers with identical shapes are measured once
 and counted ``n`` times.
 
+``--runtime DIR`` measures a copy of ``runtime/`` (e.g. a snapshot taken before
+editing further) instead of the working tree; ``--match S ...`` keeps only the
+layers whose key contains one of the substrings.  Layers with identical shapes
+in different models are measured once, with the first model's weights (a
+layer's cost can depend on them, e.g. dead channels).
+
 ``--baseline REV`` also measures ``runtime/`` as of git revision REV (checked
 out into a temporary directory with ``git archive``) and prints both.  Conv
 layers get the planner's scratch buffer (TINYTS_CONV2D_SCRATCH_BYTES) unless
@@ -47,7 +53,7 @@ sys.path.insert(0, os.path.join(REPO_ROOT, "test", "python"))
 import kernel_harness as kh  # noqa: E402
 
 DEFAULT_MODELS = ["mlc_vww_96_int8", "mlc_pretrainedResnet_quant", "mlc_kws_ref_model",
-                  "tflm_person_detect"]
+                  "tflm_person_detect", "gen_mobilenetv2_a035_96", "tinyengine_vww"]
 KINDS = {"CONV_2D": "conv", "DEPTHWISE_CONV_2D": "dw", "FULLY_CONNECTED": "fc"}
 
 
@@ -101,6 +107,11 @@ def main(argv=None):
     ap.add_argument("--no-scratch", action="store_true", help="conv without scratch buffer")
     ap.add_argument("--kinds", nargs="+", default=list(KINDS.values()))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--runtime", default=None,
+                    help="measure this copy of runtime/ (include + src) as 'after' instead of "
+                         "the working tree (a snapshot taken before editing further)")
+    ap.add_argument("--match", nargs="+", default=None,
+                    help="only layers whose key contains one of these substrings")
     args = ap.parse_args(argv)
 
     m7 = kh.load_cortex_m7()
@@ -108,7 +119,7 @@ def main(argv=None):
     trees = OrderedDict()
     if args.baseline:
         trees["before"] = _runtime_tree(args.baseline, tmp)
-    trees["after"] = _runtime_tree(None, tmp)
+    trees["after"] = os.path.abspath(args.runtime) if args.runtime else _runtime_tree(None, tmp)
 
     layers = OrderedDict()  # key -> dict(macs, count, plan, ref, models)
     per_model = OrderedDict()
@@ -120,6 +131,8 @@ def main(argv=None):
             if op.name not in KINDS or KINDS[op.name] not in args.kinds:
                 continue
             key = _layer_key(mut, op, values)
+            if args.match and not any(m in key for m in args.match):
+                continue
             per_model[mname].append(key)
             if key in layers:
                 layers[key]["count"] += 1

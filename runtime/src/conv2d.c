@@ -125,6 +125,25 @@ TINYTS_INLINE void mac2x2_s8(const int8_t *x0, const int8_t *x1,
     fp += 4;
   }
   int32_t i = n & ~3;
+  if (i < n && n >= 4) {
+    // The last n % 4 elements: one word ending at element n - 1, shifted so
+    // that the elements already done become zero bytes (zero weights, so
+    // they add nothing whatever the input lanes hold).
+    const int32_t sh = 8 * (4 - (n & 3));
+    const uint32_t p = (uint32_t)tinyts_read_s32(x0 + n - 4) >> sh;
+    const uint32_t q = (uint32_t)tinyts_read_s32(x1 + n - 4) >> sh;
+    const uint32_t w0 = (uint32_t)tinyts_read_s32(f0 + n - 4) >> sh;
+    const uint32_t w1 = (uint32_t)tinyts_read_s32(f1 + n - 4) >> sh;
+    const uint32_t pe = __sxtab16(off2, p), po = tinyts_sxtab16_ror8(off2, p);
+    const uint32_t qe = __sxtab16(off2, q), qo = tinyts_sxtab16_ror8(off2, q);
+    const uint32_t w0e = __sxtb16(w0), w0o = tinyts_sxtb16_ror8(w0);
+    const uint32_t w1e = __sxtb16(w1), w1o = tinyts_sxtb16_ror8(w1);
+    a00 = __smlad(po, w0o, __smlad(pe, w0e, a00));
+    a10 = __smlad(qo, w0o, __smlad(qe, w0e, a10));
+    a01 = __smlad(po, w1o, __smlad(pe, w1e, a01));
+    a11 = __smlad(qo, w1o, __smlad(qe, w1e, a11));
+    i = n;
+  }
   for (; i < n; ++i) {
     const int32_t p = x0[i] + off, q = x1[i] + off;
     a00 += p * f0[i];
@@ -155,6 +174,40 @@ TINYTS_INLINE void mac2x2_s8(const int8_t *x0, const int8_t *x1,
   acc[3] = a11;
 }
 #endif
+
+/// Output channel pairs [0, out_c & ~1) of two output pixels with the fast
+/// requantizer and the output offset folded into its rounding term (every
+/// channel fast, every shift >= -22); `full` selects the SSAT clamp.
+TINYTS_INLINE void conv_chan_pairs_folded(
+    const int8_t *x0, const int8_t *x1, const int8_t *f, int32_t k,
+    int32_t out_c, const int32_t *bias, const int32_t *multiplier,
+    const int32_t *shift, int32_t input_offset, int32_t output_offset,
+    int32_t act_min, int32_t act_max, int8_t *o0, int8_t *o1, int full) {
+  for (int32_t oc = 0; oc + 2 <= out_c; oc += 2, f += 2 * k) {
+    int32_t acc[4];
+    acc[0] = acc[2] = bias ? bias[oc] : 0;
+    acc[1] = acc[3] = bias ? bias[oc + 1] : 0;
+    mac2x2_s8(x0, x1, f, f + k, k, input_offset, acc);
+    const int32_t m0 = multiplier[oc], e0 = -shift[oc];
+    const int32_t m1 = multiplier[oc + 1], e1 = -shift[oc + 1];
+    const int32_t r0 = tinyts_folded_rnd(e0, output_offset);
+    const int32_t r1 = tinyts_folded_rnd(e1, output_offset);
+    o0[oc] = tinyts_clamp_s8(tinyts_requant_folded(acc[0], m0, r0, e0), full,
+                             act_min, act_max);
+    o1[oc] = tinyts_clamp_s8(tinyts_requant_folded(acc[2], m0, r0, e0), full,
+                             act_min, act_max);
+    o0[oc + 1] = tinyts_clamp_s8(tinyts_requant_folded(acc[1], m1, r1, e1),
+                                 full, act_min, act_max);
+    o1[oc + 1] = tinyts_clamp_s8(tinyts_requant_folded(acc[3], m1, r1, e1),
+                                 full, act_min, act_max);
+  }
+}
+
+/// Channel c may use conv_chan_pairs_folded (fast requantizer, shift >= -22).
+TINYTS_INLINE int conv_foldable(const int32_t *bias, const int32_t *shift,
+                                int32_t c, int32_t headroom) {
+  return shift[c] >= -22 && tinyts_fast_requant_ch(bias, shift, c, headroom);
+}
 
 /// Copy n bytes (small n: no libc call).
 TINYTS_INLINE void copy_s8(int8_t *dst, const int8_t *src, int32_t n) {
@@ -189,10 +242,133 @@ static void im2col_s8(const int8_t *input, int32_t in_h, int32_t in_w,
   }
 }
 
+//===----------------------------------------------------------------------===//
+// Dead output channels (an all-zero filter): acc == bias for every pixel, so
+// the output is one constant per channel.  Layers pruned this way (e.g.
+// mlc_vww_96_int8's 6x6x128 pointwise convolutions, ~3/4 of the channels
+// dead with biases near 2^30) skip their MACs; the live channels are paired
+// up across the gaps and requantized channel by channel (fast where exact).
+//===----------------------------------------------------------------------===//
+
+/// Channels [0, TINYTS_CONV_MASK_CH) are classified; later ones count as live.
+#define TINYTS_CONV_MASK_CH 256
+
+typedef struct {
+  const int8_t *filter;
+  const int32_t *bias, *multiplier, *shift;
+  int32_t k, out_c, nmask, input_offset, output_offset, act_min, act_max;
+  int32_t headroom;
+  uint32_t live[TINYTS_CONV_MASK_CH / 32]; // bit c: channel c's filter != 0
+} conv_sparse_ctx;
+
+TINYTS_INLINE int32_t conv_ctz(uint32_t w) {
+#if defined(__GNUC__)
+  return __builtin_ctz(w);
+#else
+  int32_t n = 0;
+  while (!(w & 1u)) {
+    w >>= 1;
+    ++n;
+  }
+  return n;
+#endif
+}
+
+/// First live channel >= ch (out_c if none).
+TINYTS_INLINE int32_t conv_next_live(const conv_sparse_ctx *c, int32_t ch) {
+  while (ch < c->nmask) {
+    const uint32_t w = c->live[ch >> 5] >> (ch & 31);
+    if (w)
+      return ch + conv_ctz(w);
+    ch = (ch | 31) + 1;
+  }
+  return ch < c->out_c ? ch : c->out_c;
+}
+
+/// Requantize channel ch (folded fast path where exact, else TFLite's).
+TINYTS_INLINE int8_t conv_requant_ch(const conv_sparse_ctx *c, int32_t ch,
+                                     int32_t acc) {
+  const int32_t m = c->multiplier[ch], s = c->shift[ch];
+  if (s >= -22 && tinyts_fast_requant_ch(c->bias, c->shift, ch, c->headroom))
+    return tinyts_clamp_s8(
+        tinyts_requant_folded(acc, m, tinyts_folded_rnd(-s, c->output_offset),
+                              -s),
+        0, c->act_min, c->act_max);
+  return tinyts_requant_s8(acc, m, s, c->output_offset, c->act_min,
+                           c->act_max);
+}
+
+/// Classify the channels; returns the number of dead ones.
+static int32_t conv_sparse_init(conv_sparse_ctx *c) {
+  int32_t dead = 0;
+  c->nmask = c->out_c < TINYTS_CONV_MASK_CH ? c->out_c : TINYTS_CONV_MASK_CH;
+  for (int32_t i = 0; i < TINYTS_CONV_MASK_CH / 32; ++i)
+    c->live[i] = 0;
+  for (int32_t ch = 0; ch < c->nmask; ++ch) {
+    const int8_t *f = c->filter + ch * c->k;
+    int32_t i = 0, nz = 0;
+    for (; !nz && i + 4 <= c->k; i += 4)
+      nz = tinyts_read_s32(f + i) != 0;
+    for (; !nz && i < c->k; ++i)
+      nz = f[i] != 0;
+    if (nz)
+      c->live[ch >> 5] |= 1u << (ch & 31);
+    else
+      ++dead;
+  }
+  return dead;
+}
+
+/// All output channels of two pixels (x0/o0, x1/o1).  `first` is the output
+/// of an earlier pixel of this call (its dead channels already hold their
+/// constants) or NULL.
+static __attribute__((noinline)) void
+conv_pair_sparse(const conv_sparse_ctx *c, const int8_t *x0, const int8_t *x1,
+                 int8_t *o0, int8_t *o1, const int8_t *first) {
+  const int32_t k = c->k, out_c = c->out_c;
+  int32_t ca = conv_next_live(c, 0);
+  while (ca < out_c) {
+    const int32_t cb = conv_next_live(c, ca + 1);
+    const int8_t *fa = c->filter + ca * k;
+    int32_t acc[4];
+    acc[0] = acc[2] = c->bias ? c->bias[ca] : 0;
+    if (cb >= out_c) { // a lone last live channel
+      acc[1] = acc[3] = acc[0];
+      mac2x2_s8(x0, x1, fa, fa, k, c->input_offset, acc);
+      o0[ca] = conv_requant_ch(c, ca, acc[0]);
+      o1[ca] = conv_requant_ch(c, ca, acc[2]);
+      break;
+    }
+    acc[1] = acc[3] = c->bias ? c->bias[cb] : 0;
+    mac2x2_s8(x0, x1, fa, c->filter + cb * k, k, c->input_offset, acc);
+    o0[ca] = conv_requant_ch(c, ca, acc[0]);
+    o1[ca] = conv_requant_ch(c, ca, acc[2]);
+    o0[cb] = conv_requant_ch(c, cb, acc[1]);
+    o1[cb] = conv_requant_ch(c, cb, acc[3]);
+    ca = conv_next_live(c, cb + 1);
+  }
+  for (int32_t i = 0; i * 32 < c->nmask; ++i) {
+    uint32_t w = ~c->live[i];
+    if (c->nmask - i * 32 < 32)
+      w &= (1u << (c->nmask - i * 32)) - 1u;
+    while (w) {
+      const int32_t ch = i * 32 + conv_ctz(w);
+      w &= w - 1u;
+      const int8_t v =
+          first ? first[ch]
+                : tinyts_requant_s8(c->bias ? c->bias[ch] : 0,
+                                    c->multiplier[ch], c->shift[ch],
+                                    c->output_offset, c->act_min, c->act_max);
+      o0[ch] = v;
+      o1[ch] = v;
+    }
+  }
+}
+
 /// Convolution as pairs of output pixels, each a K-vector (a direct input
 /// pointer for 1x1 without padding, otherwise an im2col patch in scratch),
 /// times the [out_c][K] filter.
-static void conv_pairs_s8(const int8_t *input, int32_t in_h, int32_t in_w,
+static __attribute__((noinline)) void conv_pairs_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                           int32_t in_c, int32_t in_row_stride,
                           int32_t in_pix_stride, const int8_t *filter,
                           const int32_t *bias, int8_t *output, int32_t out_h,
@@ -208,6 +384,36 @@ static void conv_pairs_s8(const int8_t *input, int32_t in_h, int32_t in_w,
   const int32_t npix = out_h * out_w;
   const int8_t pad = (int8_t)(-input_offset);
   const int fast = tinyts_fast_requant_ok(bias, shift, out_c, k);
+  // Folded output offset (tinyts_requant_folded) needs every shift >= -22.
+  int fold = fast;
+  for (int32_t c = 0; fold && c < out_c; ++c)
+    fold = shift[c] >= -22;
+  int32_t headroom = tinyts_fast_requant_headroom(k);
+  int any_fast = 0;
+  for (int32_t c = 0; !any_fast && c < out_c; ++c)
+    any_fast = tinyts_fast_requant_ch(bias, shift, c, headroom);
+  if (!any_fast)
+    headroom = -1; // every channel takes the exact requantizer
+  const int full = act_min == -128 && act_max == 127;
+  conv_sparse_ctx sp;
+  int sparse = 0;
+  if (!fold && any_fast) {
+    sp.filter = filter;
+    sp.bias = bias;
+    sp.multiplier = multiplier;
+    sp.shift = shift;
+    sp.k = k;
+    sp.out_c = out_c;
+    sp.input_offset = input_offset;
+    sp.output_offset = output_offset;
+    sp.act_min = act_min;
+    sp.act_max = act_max;
+    sp.headroom = headroom;
+    // Worth it when at least 1/8 of the channels are dead (the per-channel
+    // requantization costs a little on every live channel).
+    sparse = conv_sparse_init(&sp) * 8 >= out_c;
+  }
+  const int8_t *first = NULL; // output of pixel 0 once written
   for (int32_t q = 0; q < npix; q += 2) {
     const int32_t two = q + 1 < npix;
     const int32_t oy0 = q / out_w, ox0 = q - oy0 * out_w;
@@ -232,9 +438,25 @@ static void conv_pairs_s8(const int8_t *input, int32_t in_h, int32_t in_w,
     int8_t *o1 = output + oy1 * out_row_stride + ox1 * out_pix_stride;
     if (!two) // a lone last pixel: its outputs are written twice (same bytes)
       o1 = o0;
+    if (sparse) {
+      conv_pair_sparse(&sp, x0, x1, o0, o1, first);
+      first = output;
+      continue;
+    }
     const int8_t *f = filter;
     int32_t oc = 0;
-    if (fast) {
+    if (fold) {
+      if (full)
+        conv_chan_pairs_folded(x0, x1, filter, k, out_c & ~1, bias,
+                               multiplier, shift, input_offset, output_offset,
+                               act_min, act_max, o0, o1, 1);
+      else
+        conv_chan_pairs_folded(x0, x1, filter, k, out_c & ~1, bias,
+                               multiplier, shift, input_offset, output_offset,
+                               act_min, act_max, o0, o1, 0);
+      oc = out_c & ~1;
+      f = filter + oc * k;
+    } else if (fast) {
       for (; oc + 2 <= out_c; oc += 2, f += 2 * k) {
         int32_t acc[4];
         acc[0] = acc[2] = bias ? bias[oc] : 0;
@@ -248,7 +470,30 @@ static void conv_pairs_s8(const int8_t *input, int32_t in_h, int32_t in_w,
         o1[oc + 1] = tinyts_requant_fast(acc[3], m1, e1, output_offset, act_min, act_max);
       }
     } else {
-      for (; oc + 2 <= out_c; oc += 2, f += 2 * k) {
+      // Runs of channel pairs that may use the folded fast requantizer go
+      // through conv_chan_pairs_folded, the other pairs through the exact
+      // one (per-channel decision: a few channels with huge biases or
+      // shift >= 0 no longer slow down the whole layer).
+      while (oc + 2 <= out_c) {
+        int32_t end = oc;
+        while (end + 2 <= out_c && conv_foldable(bias, shift, end, headroom) &&
+               conv_foldable(bias, shift, end + 1, headroom))
+          end += 2;
+        if (end > oc) {
+          if (full)
+            conv_chan_pairs_folded(x0, x1, f, k, end - oc, bias ? bias + oc : NULL,
+                                   multiplier + oc, shift + oc, input_offset,
+                                   output_offset, act_min, act_max, o0 + oc,
+                                   o1 + oc, 1);
+          else
+            conv_chan_pairs_folded(x0, x1, f, k, end - oc, bias ? bias + oc : NULL,
+                                   multiplier + oc, shift + oc, input_offset,
+                                   output_offset, act_min, act_max, o0 + oc,
+                                   o1 + oc, 0);
+          f += (end - oc) * k;
+          oc = end;
+          continue;
+        }
         int32_t acc[4];
         acc[0] = acc[2] = bias ? bias[oc] : 0;
         acc[1] = acc[3] = bias ? bias[oc + 1] : 0;
@@ -259,29 +504,44 @@ static void conv_pairs_s8(const int8_t *input, int32_t in_h, int32_t in_w,
         o0[oc + 1] = tinyts_requant_s8(acc[1], m1, s1, output_offset, act_min, act_max);
         o1[oc] = tinyts_requant_s8(acc[2], m0, s0, output_offset, act_min, act_max);
         o1[oc + 1] = tinyts_requant_s8(acc[3], m1, s1, output_offset, act_min, act_max);
+        oc += 2;
+        f += 2 * k;
       }
     }
     if (oc < out_c) {
       int32_t acc[4];
       acc[0] = acc[1] = acc[2] = acc[3] = bias ? bias[oc] : 0;
       mac2x2_s8(x0, x1, f, f, k, input_offset, acc);
-      o0[oc] = tinyts_requant_s8(acc[0], multiplier[oc], shift[oc], output_offset,
-                                 act_min, act_max);
-      o1[oc] = tinyts_requant_s8(acc[2], multiplier[oc], shift[oc],
-                                 output_offset, act_min, act_max);
+      if (tinyts_fast_requant_ch(bias, shift, oc, headroom)) {
+        o0[oc] = tinyts_requant_fast(acc[0], multiplier[oc], -shift[oc],
+                                     output_offset, act_min, act_max);
+        o1[oc] = tinyts_requant_fast(acc[2], multiplier[oc], -shift[oc],
+                                     output_offset, act_min, act_max);
+      } else {
+        o0[oc] = tinyts_requant_s8(acc[0], multiplier[oc], shift[oc],
+                                   output_offset, act_min, act_max);
+        o1[oc] = tinyts_requant_s8(acc[2], multiplier[oc], shift[oc],
+                                   output_offset, act_min, act_max);
+      }
     }
   }
 }
 
-/// Requantize through the fast path when the call allows it.
-TINYTS_INLINE int8_t conv_requant(int fast, int32_t acc, int32_t m,
-                                  int32_t s, int32_t output_offset,
+/// Requantize channel c through the fast path where it is exact.
+TINYTS_INLINE int8_t conv_requant(int32_t headroom, const int32_t *bias,
+                                  const int32_t *multiplier,
+                                  const int32_t *shift, int32_t c,
+                                  int32_t acc, int32_t output_offset,
                                   int32_t act_min, int32_t act_max) {
-  return fast ? tinyts_requant_fast(acc, m, -s, output_offset, act_min, act_max)
-              : tinyts_requant_s8(acc, m, s, output_offset, act_min, act_max);
+  return tinyts_fast_requant_ch(bias, shift, c, headroom)
+             ? tinyts_requant_fast(acc, multiplier[c], -shift[c],
+                                   output_offset, act_min, act_max)
+             : tinyts_requant_s8(acc, multiplier[c], shift[c], output_offset,
+                                 act_min, act_max);
 }
 
-void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
+/// Tap-by-tap convolution (no scratch): same arithmetic, no gather.
+static __attribute__((noinline)) void conv_taps_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                       int32_t in_c, int32_t in_row_stride,
                       int32_t in_pix_stride, const int8_t *filter,
                       const int32_t *bias, int8_t *output, int32_t out_h,
@@ -292,19 +552,8 @@ void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                       int32_t input_offset, int32_t output_offset,
                       const int32_t *multiplier, const int32_t *shift,
                       int32_t act_min, int32_t act_max, int8_t *scratch) {
-  const int pointwise = kh == 1 && kw == 1 && pad_top == 0 &&
-                        pad_left == 0 && (out_h - 1) * stride_h < in_h &&
-                        (out_w - 1) * stride_w < in_w;
-  if (pointwise || scratch != NULL) {
-    conv_pairs_s8(input, in_h, in_w, in_c, in_row_stride, in_pix_stride,
-                  filter, bias, output, out_h, out_w, out_c, out_row_stride,
-                  out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
-                  pad_top, pad_left, input_offset, output_offset, multiplier,
-                  shift, act_min, act_max, pointwise ? NULL : scratch);
-    return;
-  }
-  // Tap-by-tap fallback (no scratch): same arithmetic, no gather.
-  const int fast = tinyts_fast_requant_ok(bias, shift, out_c, kh * kw * in_c);
+  (void)scratch;
+  const int32_t headroom = tinyts_fast_requant_headroom(kh * kw * in_c);
   const int32_t tap_stride = in_c;           // filter elements per tap
   const int32_t oc_stride = kh * kw * in_c;  // filter elements per out chan
   for (int32_t oy = 0; oy < out_h; ++oy) {
@@ -332,9 +581,9 @@ void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                     input_offset, &a0, &a1);
           }
         }
-        o[oc] = conv_requant(fast, a0, multiplier[oc], shift[oc],
+        o[oc] = conv_requant(headroom, bias, multiplier, shift, oc, a0,
                              output_offset, act_min, act_max);
-        o[oc + 1] = conv_requant(fast, a1, multiplier[oc + 1], shift[oc + 1],
+        o[oc + 1] = conv_requant(headroom, bias, multiplier, shift, oc + 1, a1,
                                  output_offset, act_min, act_max);
       }
       for (; oc < out_c; ++oc) {
@@ -354,9 +603,38 @@ void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                         a);
           }
         }
-        o[oc] = conv_requant(fast, a, multiplier[oc], shift[oc],
+        o[oc] = conv_requant(headroom, bias, multiplier, shift, oc, a,
                              output_offset, act_min, act_max);
       }
     }
   }
+}
+
+void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
+                      int32_t in_c, int32_t in_row_stride,
+                      int32_t in_pix_stride, const int8_t *filter,
+                      const int32_t *bias, int8_t *output, int32_t out_h,
+                      int32_t out_w, int32_t out_c, int32_t out_row_stride,
+                      int32_t out_pix_stride, int32_t kh, int32_t kw,
+                      int32_t stride_h, int32_t stride_w, int32_t dil_h,
+                      int32_t dil_w, int32_t pad_top, int32_t pad_left,
+                      int32_t input_offset, int32_t output_offset,
+                      const int32_t *multiplier, const int32_t *shift,
+                      int32_t act_min, int32_t act_max, int8_t *scratch) {
+  const int pointwise = kh == 1 && kw == 1 && pad_top == 0 &&
+                        pad_left == 0 && (out_h - 1) * stride_h < in_h &&
+                        (out_w - 1) * stride_w < in_w;
+  if (pointwise || scratch != NULL) {
+    conv_pairs_s8(input, in_h, in_w, in_c, in_row_stride, in_pix_stride,
+                  filter, bias, output, out_h, out_w, out_c, out_row_stride,
+                  out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
+                  pad_top, pad_left, input_offset, output_offset, multiplier,
+                  shift, act_min, act_max, pointwise ? NULL : scratch);
+    return;
+  }
+  conv_taps_s8(input, in_h, in_w, in_c, in_row_stride, in_pix_stride, filter,
+               bias, output, out_h, out_w, out_c, out_row_stride,
+               out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
+               pad_top, pad_left, input_offset, output_offset, multiplier,
+               shift, act_min, act_max, scratch);
 }

@@ -104,10 +104,105 @@ TINYTS_INLINE void dw_tap_range(int32_t origin, int32_t size, int32_t k,
     a3 = __smlatt(xo_, (wo), a3);                                              \
   } while (0)
 
+/// TINYTS_DW_TAPW, or with `bcast` one input channel (the int8 at xp) for
+/// all four output channels (depth multiplier a multiple of 4).
+#define TINYTS_DW_TAPX(xp, we, wo, bcast)                                      \
+  do {                                                                         \
+    uint32_t xe_, xo_;                                                         \
+    if (bcast) {                                                               \
+      const uint32_t xv_ = (uint32_t)(*(xp) + input_offset);                   \
+      xe_ = xo_ = tinyts_dup16(xv_);                                           \
+    } else {                                                                   \
+      const uint32_t xv_ = (uint32_t)tinyts_read_s32(xp);                      \
+      xe_ = __sxtab16(off2, xv_);                                              \
+      xo_ = tinyts_sxtab16_ror8(off2, xv_);                                    \
+    }                                                                          \
+    a0 = __smlabb(xe_, (we), a0);                                              \
+    a2 = __smlatt(xe_, (we), a2);                                              \
+    a1 = __smlabb(xo_, (wo), a1);                                              \
+    a3 = __smlatt(xo_, (wo), a3);                                              \
+  } while (0)
+
 /// Largest kh * kw handled by dw_group_pixels (weights unpacked on the stack:
 /// 8 bytes per tap; 5x5 keeps the frame small, larger kernels use the
 /// per-pixel loop).
 #define TINYTS_DW_MAX_TAPS 25
+
+/// Interior 3x3 rows of one 4-channel group: everything the row kernel
+/// needs, so that its loop keeps only pointers and accumulators in
+/// registers (the rest is one base register away).
+typedef struct {
+  uint32_t wk[2 * TINYTS_DW_MAX_TAPS]; // unpacked weights: tap t -> wk[2t]
+                                      // (ch 0, 2), wk[2t + 1] (ch 1, 3)
+  int32_t b[4];       // biases
+  int32_t m[4];       // multipliers
+  int32_t r[4];       // folded rounding terms (tinyts_folded_rnd)
+  int32_t e[4];       // right shifts
+  uint32_t off2;      // input offset in both halfwords
+  int32_t input_offset;
+  int32_t x_col;      // bytes between horizontal taps
+  int32_t x_row;      // bytes between vertical taps
+  int32_t x_step;     // bytes between the windows of adjacent output pixels
+  int32_t o_step;     // bytes between adjacent output pixels
+  int32_t lo, hi;     // activation clamp
+} dw_row_ctx;
+
+/// n >= 1 interior output pixels of a 3x3 window (all taps in bounds),
+/// folded requantization; `full` selects the SSAT clamp.
+TINYTS_INLINE void dw_row3x3_body(const int8_t *xp, int8_t *o, int32_t n,
+                                  const dw_row_ctx *ctx, int full,
+                                  int bcast) {
+  const uint32_t off2 = ctx->off2;
+  const int32_t input_offset = ctx->input_offset;
+  const int32_t xc = ctx->x_col;
+  do {
+    int32_t a0 = ctx->b[0], a1 = ctx->b[1], a2 = ctx->b[2], a3 = ctx->b[3];
+    const int8_t *p = xp;
+    TINYTS_DW_TAPX(p, ctx->wk[0], ctx->wk[1], bcast);
+    TINYTS_DW_TAPX(p + xc, ctx->wk[2], ctx->wk[3], bcast);
+    TINYTS_DW_TAPX(p + 2 * xc, ctx->wk[4], ctx->wk[5], bcast);
+    p += ctx->x_row;
+    TINYTS_DW_TAPX(p, ctx->wk[6], ctx->wk[7], bcast);
+    TINYTS_DW_TAPX(p + xc, ctx->wk[8], ctx->wk[9], bcast);
+    TINYTS_DW_TAPX(p + 2 * xc, ctx->wk[10], ctx->wk[11], bcast);
+    p += ctx->x_row;
+    TINYTS_DW_TAPX(p, ctx->wk[12], ctx->wk[13], bcast);
+    TINYTS_DW_TAPX(p + xc, ctx->wk[14], ctx->wk[15], bcast);
+    TINYTS_DW_TAPX(p + 2 * xc, ctx->wk[16], ctx->wk[17], bcast);
+    const int32_t v0 = tinyts_requant_folded(a0, ctx->m[0], ctx->r[0], ctx->e[0]);
+    const int32_t v1 = tinyts_requant_folded(a1, ctx->m[1], ctx->r[1], ctx->e[1]);
+    const int32_t v2 = tinyts_requant_folded(a2, ctx->m[2], ctx->r[2], ctx->e[2]);
+    const int32_t v3 = tinyts_requant_folded(a3, ctx->m[3], ctx->r[3], ctx->e[3]);
+    o[0] = tinyts_clamp_s8(v0, full, ctx->lo, ctx->hi);
+    o[1] = tinyts_clamp_s8(v1, full, ctx->lo, ctx->hi);
+    o[2] = tinyts_clamp_s8(v2, full, ctx->lo, ctx->hi);
+    o[3] = tinyts_clamp_s8(v3, full, ctx->lo, ctx->hi);
+    xp += ctx->x_step;
+    o += ctx->o_step;
+  } while (--n);
+}
+
+static __attribute__((noinline)) void
+dw_row3x3_full(const int8_t *xp, int8_t *o, int32_t n, const dw_row_ctx *ctx) {
+  dw_row3x3_body(xp, o, n, ctx, 1, 0);
+}
+
+static __attribute__((noinline)) void
+dw_row3x3_clamp(const int8_t *xp, int8_t *o, int32_t n, const dw_row_ctx *ctx) {
+  dw_row3x3_body(xp, o, n, ctx, 0, 0);
+}
+
+static __attribute__((noinline)) void
+dw_row3x3_full_bc(const int8_t *xp, int8_t *o, int32_t n,
+                  const dw_row_ctx *ctx) {
+  dw_row3x3_body(xp, o, n, ctx, 1, 1);
+}
+
+static __attribute__((noinline)) void
+dw_row3x3_clamp_bc(const int8_t *xp, int8_t *o, int32_t n,
+                   const dw_row_ctx *ctx) {
+  dw_row3x3_body(xp, o, n, ctx, 0, 1);
+}
 
 /// Depth multiplier 1, channels c..c+3 (input, filter, bias, output,
 /// multiplier and shift already offset to c), every output pixel.  The
@@ -121,8 +216,15 @@ static __attribute__((noinline)) void dw_group_pixels(
     int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
     int32_t pad_top, int32_t pad_left, int32_t input_offset,
     int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
-    int32_t act_min, int32_t act_max, int fast) {
-  uint32_t wk[2 * TINYTS_DW_MAX_TAPS];
+    int32_t act_min, int32_t act_max, int32_t headroom, int bcast) {
+  dw_row_ctx ctx;
+  uint32_t *const wk = ctx.wk;
+  // Fast requantization is decided per group (channels with huge biases or
+  // shift >= 0 only slow down their own group).
+  const int fast = tinyts_fast_requant_ch(bias, shift, 0, headroom) &&
+                   tinyts_fast_requant_ch(bias, shift, 1, headroom) &&
+                   tinyts_fast_requant_ch(bias, shift, 2, headroom) &&
+                   tinyts_fast_requant_ch(bias, shift, 3, headroom);
   const int32_t taps = kh * kw;
   for (int32_t t = 0; t < taps; ++t) {
     const uint32_t wv = (uint32_t)tinyts_read_s32(filter + t * out_c);
@@ -146,16 +248,62 @@ static __attribute__((noinline)) void dw_group_pixels(
   const int32_t r2 = fold ? tinyts_folded_rnd(e2, output_offset) : 0;
   const int32_t r3 = fold ? tinyts_folded_rnd(e3, output_offset) : 0;
   const int is3x3 = kh == 3 && kw == 3;
+  const int row_kernel = is3x3 && fold;
+  if (row_kernel) {
+    ctx.b[0] = b0, ctx.b[1] = b1, ctx.b[2] = b2, ctx.b[3] = b3;
+    ctx.m[0] = m0, ctx.m[1] = m1, ctx.m[2] = m2, ctx.m[3] = m3;
+    ctx.r[0] = r0, ctx.r[1] = r1, ctx.r[2] = r2, ctx.r[3] = r3;
+    ctx.e[0] = e0, ctx.e[1] = e1, ctx.e[2] = e2, ctx.e[3] = e3;
+    ctx.off2 = off2;
+    ctx.input_offset = input_offset;
+    ctx.x_col = x_col;
+    ctx.x_row = x_row;
+    ctx.x_step = stride_w * in_pix_stride;
+    ctx.o_step = out_pix_stride;
+    ctx.lo = act_min;
+    ctx.hi = act_max;
+  }
   for (int32_t oy = 0; oy < out_h; ++oy) {
     const int32_t iy0 = oy * stride_h - pad_top;
     int32_t ky0, ky1;
     dw_tap_range(iy0, in_h, kh, dil_h, &ky0, &ky1);
     const int rows_full = ky0 == 0 && ky1 == kh;
     int8_t *o = output + oy * out_row_stride;
+    // Interior pixels [rx0, rx1) of a full-height 3x3 row go to the row
+    // kernel.
+    int32_t rx0 = out_w, rx1 = out_w;
+    if (row_kernel && rows_full) {
+      rx0 = pad_left <= 0 ? 0 : (pad_left + stride_w - 1) / stride_w;
+      const int32_t lim = in_w - 2 * dil_w + pad_left - 1; // ox * sw <= lim
+      rx1 = lim < 0 ? 0 : lim / stride_w + 1;
+      if (rx1 > out_w)
+        rx1 = out_w;
+      // One pixel is cheaper in place unless its input is broadcast.
+      if (rx0 >= rx1 || (rx1 - rx0 < 2 && !bcast))
+        rx0 = rx1 = out_w;
+    }
     for (int32_t ox = 0; ox < out_w; ++ox, o += out_pix_stride) {
+      if (ox == rx0) {
+        const int8_t *xp = input + iy0 * in_row_stride +
+                           (rx0 * stride_w - pad_left) * in_pix_stride;
+        if (bcast) {
+          if (full_range)
+            dw_row3x3_full_bc(xp, o, rx1 - rx0, &ctx);
+          else
+            dw_row3x3_clamp_bc(xp, o, rx1 - rx0, &ctx);
+        } else if (full_range) {
+          dw_row3x3_full(xp, o, rx1 - rx0, &ctx);
+        } else {
+          dw_row3x3_clamp(xp, o, rx1 - rx0, &ctx);
+        }
+        o += (rx1 - rx0 - 1) * out_pix_stride;
+        ox = rx1 - 1;
+        continue;
+      }
       const int32_t ix0 = ox * stride_w - pad_left;
       int32_t a0 = b0, a1 = b1, a2 = b2, a3 = b3;
-      if (is3x3 && rows_full && ix0 >= 0 && ix0 + 2 * dil_w < in_w) {
+      if (!bcast && is3x3 && rows_full && ix0 >= 0 &&
+          ix0 + 2 * dil_w < in_w) {
         const int8_t *xp = input + iy0 * in_row_stride + ix0 * in_pix_stride;
         TINYTS_DW_TAPW(xp, wk[0], wk[1]);
         TINYTS_DW_TAPW(xp + x_col, wk[2], wk[3]);
@@ -176,7 +324,7 @@ static __attribute__((noinline)) void dw_group_pixels(
                                       (ix0 + kx0 * dil_w) * in_pix_stride);
           const uint32_t *wp = wk + 2 * (ky * kw + kx0);
           for (int32_t kx = kx0; kx < kx1; ++kx, xp += x_col, wp += 2)
-            TINYTS_DW_TAPW(xp, wp[0], wp[1]);
+            TINYTS_DW_TAPX(xp, wp[0], wp[1], bcast);
         }
       }
       if (fold) {
@@ -206,7 +354,9 @@ static __attribute__((noinline)) void dw_group_pixels(
 }
 #endif
 
-void tinyts_depthwise_conv2d_s8(
+/// Channels [c_done, in_c) pixel by pixel (any shape; out of line so that
+/// the group path's stack frames do not stack on top of this one's).
+static __attribute__((noinline)) void dw_pixels_s8(
     const int8_t *input, int32_t in_h, int32_t in_w, int32_t in_c,
     int32_t in_row_stride, int32_t in_pix_stride, const int8_t *filter,
     const int32_t *bias, int8_t *output, int32_t out_h, int32_t out_w,
@@ -214,30 +364,16 @@ void tinyts_depthwise_conv2d_s8(
     int32_t kh, int32_t kw, int32_t stride_h, int32_t stride_w, int32_t dil_h,
     int32_t dil_w, int32_t pad_top, int32_t pad_left, int32_t input_offset,
     int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
-    int32_t act_min, int32_t act_max) {
+    int32_t act_min, int32_t act_max,
+    int32_t c_done) {
   const int32_t out_c = in_c * depth_multiplier;
   const int32_t frow = kw * out_c; // filter elements per kernel row
-  const int fast = tinyts_fast_requant_ok(bias, shift, out_c, kh * kw);
+  const int32_t headroom = tinyts_fast_requant_headroom(kh * kw);
 #if TINYTS_DSP
+  const int fast = tinyts_fast_requant_ok(bias, shift, out_c, kh * kw);
   const uint32_t off2 =
       ((uint32_t)input_offset & 0xFFFFu) | ((uint32_t)input_offset << 16);
   const int32_t x_row = dil_h * in_row_stride, x_col = dil_w * in_pix_stride;
-#endif
-  int32_t c_done = 0; // channels [0, c_done) already computed
-#if TINYTS_DSP
-  if (depth_multiplier == 1 && kh * kw <= TINYTS_DW_MAX_TAPS) {
-    for (; c_done + 4 <= in_c; c_done += 4) {
-      const int32_t c = c_done;
-      dw_group_pixels(input + c, in_h, in_w, in_row_stride, in_pix_stride,
-                      filter + c, out_c, bias ? bias + c : NULL, output + c,
-                      out_h, out_w, out_row_stride, out_pix_stride, kh, kw,
-                      stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
-                      input_offset, output_offset, multiplier + c, shift + c,
-                      act_min, act_max, fast);
-    }
-    if (c_done == in_c)
-      return;
-  }
 #endif
   for (int32_t oy = 0; oy < out_h; ++oy) {
     const int32_t iy0 = oy * stride_h - pad_top;
@@ -346,7 +482,8 @@ void tinyts_depthwise_conv2d_s8(
               acc += (xr[kx * dil_w * in_pix_stride] + input_offset) *
                      fr[kx * out_c];
           }
-          o[oc] = fast ? tinyts_requant_fast(acc, multiplier[oc], -shift[oc],
+          o[oc] = tinyts_fast_requant_ch(bias, shift, oc, headroom)
+                      ? tinyts_requant_fast(acc, multiplier[oc], -shift[oc],
                                              output_offset, act_min, act_max)
                        : tinyts_requant_s8(acc, multiplier[oc], shift[oc],
                                            output_offset, act_min, act_max);
@@ -354,4 +491,51 @@ void tinyts_depthwise_conv2d_s8(
       }
     }
   }
+}
+
+void tinyts_depthwise_conv2d_s8(
+    const int8_t *input, int32_t in_h, int32_t in_w, int32_t in_c,
+    int32_t in_row_stride, int32_t in_pix_stride, const int8_t *filter,
+    const int32_t *bias, int8_t *output, int32_t out_h, int32_t out_w,
+    int32_t depth_multiplier, int32_t out_row_stride, int32_t out_pix_stride,
+    int32_t kh, int32_t kw, int32_t stride_h, int32_t stride_w, int32_t dil_h,
+    int32_t dil_w, int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    int32_t act_min, int32_t act_max) {
+  int32_t c_done = 0; // channels [0, c_done) already computed
+#if TINYTS_DSP
+  const int32_t out_c = in_c * depth_multiplier;
+  const int32_t headroom = tinyts_fast_requant_headroom(kh * kw);
+  if (depth_multiplier == 1 && kh * kw <= TINYTS_DW_MAX_TAPS) {
+    for (; c_done + 4 <= in_c; c_done += 4) {
+      const int32_t c = c_done;
+      dw_group_pixels(input + c, in_h, in_w, in_row_stride, in_pix_stride,
+                      filter + c, out_c, bias ? bias + c : NULL, output + c,
+                      out_h, out_w, out_row_stride, out_pix_stride, kh, kw,
+                      stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
+                      input_offset, output_offset, multiplier + c, shift + c,
+                      act_min, act_max, headroom, 0);
+    }
+    if (c_done == in_c)
+      return;
+  }
+  if ((depth_multiplier & 3) == 0 && kh * kw <= TINYTS_DW_MAX_TAPS) {
+    // Groups of four output channels reading one input channel (broadcast).
+    for (int32_t oc = 0; oc < out_c; oc += 4) {
+      dw_group_pixels(input + oc / depth_multiplier, in_h, in_w,
+                      in_row_stride, in_pix_stride, filter + oc, out_c,
+                      bias ? bias + oc : NULL, output + oc, out_h, out_w,
+                      out_row_stride, out_pix_stride, kh, kw, stride_h,
+                      stride_w, dil_h, dil_w, pad_top, pad_left, input_offset,
+                      output_offset, multiplier + oc, shift + oc, act_min,
+                      act_max, headroom, 1);
+    }
+    return;
+  }
+#endif
+  dw_pixels_s8(input, in_h, in_w, in_c, in_row_stride, in_pix_stride, filter,
+               bias, output, out_h, out_w, depth_multiplier, out_row_stride,
+               out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
+               pad_top, pad_left, input_offset, output_offset, multiplier,
+               shift, act_min, act_max, c_done);
 }

@@ -138,6 +138,27 @@ static inline int tinyts_fast_requant_ok(const int32_t *bias,
   return 1;
 }
 
+/// Per-channel form of tinyts_fast_requant_ok: the bias headroom
+/// 2^30 - 1 - k_products * 255 * 128 (negative: no channel qualifies).
+static inline int32_t tinyts_fast_requant_headroom(int32_t k_products) {
+  const int64_t h = (((int64_t)1 << 30) - 1) -
+                    (int64_t)k_products * TINYTS_MAX_PRODUCT;
+  return h < 0 ? -1 : (int32_t)h;
+}
+
+/// Non-zero if channel c may use tinyts_requant_fast (shift in [-31, -1] and
+/// |bias| <= headroom, see tinyts_fast_requant_headroom).
+TINYTS_INLINE int tinyts_fast_requant_ch(const int32_t *bias,
+                                         const int32_t *shift, int32_t c,
+                                         int32_t headroom) {
+  if (headroom < 0 || (uint32_t)(shift[c] + 31) > 30u)
+    return 0;
+  if (!bias)
+    return 1;
+  const int32_t b = bias[c];
+  return b <= headroom && b >= -headroom;
+}
+
 /// MultiplyByQuantizedMultiplier for |acc| < 2^30, multiplier >= 0 and
 /// e = -shift in [1, 31] (see tinyts_fast_requant_ok).
 TINYTS_INLINE int32_t tinyts_mbqm_fast(int32_t acc, int32_t multiplier,
@@ -211,7 +232,16 @@ TINYTS_INLINE uint32_t tinyts_sxtab16_ror8(uint32_t a, uint32_t x) {
   __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
   return r;
 }
+/// The low halfword of x in both halfwords (PKHBT x, x, lsl #16).
+TINYTS_INLINE uint32_t tinyts_dup16(uint32_t x) {
+  uint32_t r;
+  __asm__("pkhbt %0, %1, %1, lsl #16" : "=r"(r) : "r"(x));
+  return r;
+}
 #elif TINYTS_DSP
+TINYTS_INLINE uint32_t tinyts_dup16(uint32_t x) {
+  return (x & 0xFFFFu) | (x << 16);
+}
 TINYTS_INLINE uint32_t tinyts_sxtb16_ror8(uint32_t x) {
   return __sxtb16((x >> 8) | (x << 24));
 }

@@ -397,6 +397,30 @@ _SYNTH = [
     (True, 9, 9, 1, 8, 3, 2, 1, (0, 0), (-128, 127), False),
     (True, 6, 7, 3, 4, 3, 1, 1, (1, 1), (-100, 50), True),
     (True, 5, 6, 3, 2, 3, 1, 1, (1, 1), (-128, 127), False),
+    # per-channel fast/slow requantization mix (1x1, 3x3 stride 2, 3 channels)
+    (False, 6, 6, 16, 10, 1, 1, 1, (0, 0), (-128, 127), True),
+    (False, 7, 6, 16, 9, 1, 1, 1, (0, 0), (-10, 120), True),
+    (False, 11, 10, 3, 8, 3, 2, 1, (1, 1), (-128, 127), True),
+    # dead (all-zero) filters between live channels: 1x1, 3x3, > 256 channels
+    (False, 6, 6, 16, 40, 1, 1, 1, (0, 0), (-128, 127), "dead"),
+    (False, 5, 7, 12, 23, 1, 1, 1, (0, 0), (-90, 127), "dead"),
+    (False, 7, 5, 6, 37, 3, 1, 1, (1, 1), (-128, 127), "dead"),
+    (False, 3, 3, 8, 300, 1, 1, 1, (0, 0), (-128, 127), "dead"),
+    # depthwise interior-row kernel: mixed groups, strides, dilation, no
+    # padding, layers that are all border
+    (True, 11, 12, 16, 1, 3, 2, 1, (1, 1), (-40, 127), True),
+    (True, 11, 13, 16, 1, 3, 1, 1, (1, 1), (-128, 127), True),
+    (True, 10, 10, 8, 1, 3, 1, 2, (2, 2), (-128, 127), False),
+    (True, 7, 9, 12, 1, 3, 1, 1, (0, 0), (-128, 100), False),
+    (True, 8, 7, 8, 1, 3, 2, 1, (0, 0), (-128, 127), False),
+    (True, 3, 3, 8, 1, 3, 1, 1, (1, 1), (-128, 127), False),
+    (True, 4, 4, 12, 1, 3, 2, 1, (1, 1), (-128, 127), False),
+    (True, 2, 5, 4, 1, 3, 1, 1, (1, 1), (-50, 60), False),
+    # depth multiplier 4 / 8: broadcast groups (row kernel, border, 5x5)
+    (True, 12, 11, 2, 8, 3, 1, 1, (1, 1), (-128, 127), True),
+    (True, 10, 12, 1, 8, 3, 2, 1, (1, 1), (-60, 127), False),
+    (True, 9, 9, 2, 4, 5, 1, 1, (2, 2), (-128, 127), False),
+    (True, 8, 9, 3, 4, 3, 2, 2, (2, 2), (-128, 127), True),
 ]
 
 
@@ -418,6 +442,14 @@ def _synth_plan(case, seed):
         bias[-1] = (1 << 30) - 5
         shift[oc // 2] = -27
         mult[oc // 2] = 1 << 30
+    if odd == "dead" and not depthwise:  # pruned channels: zero filter, bias ~ +-2^30
+        dead = rng.random(oc) < 0.7
+        dead[0] = dead[-2] = True
+        dead[1] = False
+        w[dead] = 0
+        nd = int(dead.sum())
+        bias[dead] = rng.integers((1 << 30) - 3000, (1 << 30) + 3000, nd) * rng.choice([-1, 1], nd)
+        shift[dead] = rng.choice([-31, -28, -12, 0], nd)
     in_off, out_off = int(rng.integers(-127, 129)), int(rng.integers(-128, 128))
     acc = _np_conv(x, w, bias, (s, s), (d, d), pad, (oh, ow), in_off, depthwise, mdep)
     ref = _np_requant(acc, mult, shift, out_off, lo, hi)

@@ -228,9 +228,21 @@ static void im2col_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                       int32_t in_pix_stride, int32_t iy0, int32_t ix0,
                       int32_t kh, int32_t kw, int32_t dil_h, int32_t dil_w,
                       int8_t pad, int8_t *patch) {
+  // A window row is one contiguous run of bytes when the pixels are dense.
+  const int dense = dil_w == 1 && in_pix_stride == in_c && ix0 >= 0 &&
+                    ix0 + kw <= in_w;
   for (int32_t ky = 0; ky < kh; ++ky) {
     const int32_t iy = iy0 + ky * dil_h;
     const int row_ok = iy >= 0 && iy < in_h;
+    if (!row_ok || dense) {
+      if (row_ok)
+        copy_s8(patch, input + iy * in_row_stride + ix0 * in_pix_stride,
+                kw * in_c);
+      else
+        memset(patch, pad, (size_t)(kw * in_c));
+      patch += kw * in_c;
+      continue;
+    }
     for (int32_t kx = 0; kx < kw; ++kx) {
       const int32_t ix = ix0 + kx * dil_w;
       if (row_ok && ix >= 0 && ix < in_w)
@@ -446,14 +458,28 @@ static __attribute__((noinline)) void conv_pairs_s8(const int8_t *input, int32_t
     const int8_t *f = filter;
     int32_t oc = 0;
     if (fold) {
-      if (full)
-        conv_chan_pairs_folded(x0, x1, filter, k, out_c & ~1, bias,
-                               multiplier, shift, input_offset, output_offset,
-                               act_min, act_max, o0, o1, 1);
-      else
-        conv_chan_pairs_folded(x0, x1, filter, k, out_c & ~1, bias,
-                               multiplier, shift, input_offset, output_offset,
-                               act_min, act_max, o0, o1, 0);
+      // Small pointwise depths get fully unrolled copies (the MobileNetV2
+      // bottleneck expansions have K = 8 or 16).
+#define TINYTS_CONV_FOLDED(K, FULL)                                            \
+  conv_chan_pairs_folded(x0, x1, filter, (K), out_c & ~1, bias, multiplier,    \
+                         shift, input_offset, output_offset, act_min, act_max, \
+                         o0, o1, (FULL))
+      if (full) {
+        if (k == 8)
+          TINYTS_CONV_FOLDED(8, 1);
+        else if (k == 16)
+          TINYTS_CONV_FOLDED(16, 1);
+        else
+          TINYTS_CONV_FOLDED(k, 1);
+      } else {
+        if (k == 8)
+          TINYTS_CONV_FOLDED(8, 0);
+        else if (k == 16)
+          TINYTS_CONV_FOLDED(16, 0);
+        else
+          TINYTS_CONV_FOLDED(k, 0);
+      }
+#undef TINYTS_CONV_FOLDED
       oc = out_c & ~1;
       f = filter + oc * k;
     } else if (fast) {

@@ -401,6 +401,11 @@ _SYNTH = [
     (False, 6, 6, 16, 10, 1, 1, 1, (0, 0), (-128, 127), True),
     (False, 7, 6, 16, 9, 1, 1, 1, (0, 0), (-10, 120), True),
     (False, 11, 10, 3, 8, 3, 2, 1, (1, 1), (-128, 127), True),
+    # unrolled pointwise K = 8 / 16 (odd out_c: tail channel), dense im2col rows
+    (False, 6, 7, 8, 7, 1, 1, 1, (0, 0), (-128, 127), False),
+    (False, 5, 6, 16, 5, 1, 1, 1, (0, 0), (-100, 90), False),
+    (False, 12, 12, 3, 6, 3, 2, 1, (1, 1), (-128, 127), False),
+    (False, 9, 8, 4, 6, 3, 1, 1, (1, 1), (-30, 127), False),
     # dead (all-zero) filters between live channels: 1x1, 3x3, > 256 channels
     (False, 6, 6, 16, 40, 1, 1, 1, (0, 0), (-128, 127), "dead"),
     (False, 5, 7, 12, 23, 1, 1, 1, (0, 0), (-90, 127), "dead"),

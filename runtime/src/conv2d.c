@@ -421,9 +421,9 @@ static __attribute__((noinline)) void conv_pairs_s8(const int8_t *input, int32_t
     sp.act_min = act_min;
     sp.act_max = act_max;
     sp.headroom = headroom;
-    // Worth it when at least 1/8 of the channels are dead (the per-channel
+    // Worth it when at least 1/4 of the channels are dead (the per-channel
     // requantization costs a little on every live channel).
-    sparse = conv_sparse_init(&sp) * 8 >= out_c;
+    sparse = conv_sparse_init(&sp) * 4 >= out_c;
   }
   const int8_t *first = NULL; // output of pixel 0 once written
   for (int32_t q = 0; q < npix; q += 2) {
@@ -482,19 +482,6 @@ static __attribute__((noinline)) void conv_pairs_s8(const int8_t *input, int32_t
 #undef TINYTS_CONV_FOLDED
       oc = out_c & ~1;
       f = filter + oc * k;
-    } else if (fast) {
-      for (; oc + 2 <= out_c; oc += 2, f += 2 * k) {
-        int32_t acc[4];
-        acc[0] = acc[2] = bias ? bias[oc] : 0;
-        acc[1] = acc[3] = bias ? bias[oc + 1] : 0;
-        mac2x2_s8(x0, x1, f, f + k, k, input_offset, acc);
-        const int32_t m0 = multiplier[oc], e0 = -shift[oc];
-        const int32_t m1 = multiplier[oc + 1], e1 = -shift[oc + 1];
-        o0[oc] = tinyts_requant_fast(acc[0], m0, e0, output_offset, act_min, act_max);
-        o0[oc + 1] = tinyts_requant_fast(acc[1], m1, e1, output_offset, act_min, act_max);
-        o1[oc] = tinyts_requant_fast(acc[2], m0, e0, output_offset, act_min, act_max);
-        o1[oc + 1] = tinyts_requant_fast(acc[3], m1, e1, output_offset, act_min, act_max);
-      }
     } else {
       // Runs of channel pairs that may use the folded fast requantizer go
       // through conv_chan_pairs_folded, the other pairs through the exact

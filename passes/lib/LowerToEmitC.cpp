@@ -11,6 +11,9 @@
 #include "tinyts/TinyTSOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -39,6 +42,8 @@ struct Pointer {
 };
 
 std::string cTypeName(Type elem) {
+  if (elem.isInteger(1))
+    return "bool";
   if (elem.isInteger(8))
     return "int8_t";
   if (elem.isInteger(16))
@@ -74,6 +79,8 @@ public:
       return func.emitError() << "expects a straight-line function body";
 
     builder.setInsertionPointToStart(module.getBody());
+    emitc::IncludeOp::create(builder, module.getLoc(), "stdbool.h", true);
+    emitc::IncludeOp::create(builder, module.getLoc(), "stddef.h", true);
     emitc::IncludeOp::create(builder, module.getLoc(), "stdint.h", true);
     emitc::IncludeOp::create(builder, module.getLoc(), "string.h", true);
     emitc::IncludeOp::create(builder, module.getLoc(), "tinyts_kernels.h", false);
@@ -108,7 +115,7 @@ public:
       pointers[oldArg] = p;
     }
     builder.setInsertionPointToStart(entryBlock);
-    for (Operation &op : func.getBody().front())
+    for (Operation &op : llvm::make_early_inc_range(func.getBody().front()))
       if (failed(lowerOp(&op)))
         return failure();
     emitc::ReturnOp::create(builder, func.getLoc(), Value());
@@ -133,6 +140,9 @@ private:
         if (auto copy = dyn_cast<memref::CopyOp>(user))
           if (copy.getTarget() == cur)
             return true;
+        if (auto store = dyn_cast<memref::StoreOp>(user))
+          if (store.getMemRef() == cur)
+            return true;
         if (isa<ViewLikeOpInterface, memref::CastOp>(user))
           worklist.append(user->result_begin(), user->result_end());
       }
@@ -152,6 +162,12 @@ private:
   /// becomes one aligned static array.
   LogicalResult lowerGlobals() {
     for (auto global : llvm::make_early_inc_range(module.getOps<memref::GlobalOp>())) {
+      // Constants the schedule no longer reads (e.g. folded requantization
+      // parameters) are not emitted.
+      if (SymbolTable::symbolKnownUseEmpty(global.getSymNameAttr(), module)) {
+        deadGlobals.push_back(global);
+        continue;
+      }
       MemRefType type = global.getType();
       std::string ctype = cTypeName(type.getElementType());
       if (ctype.empty() || !type.hasStaticShape())
@@ -315,7 +331,7 @@ private:
       auto type = cast<MemRefType>(copy.getSource().getType());
       if (!type.getLayout().isIdentity() ||
           !cast<MemRefType>(copy.getTarget().getType()).getLayout().isIdentity())
-        return op->emitError() << "can only copy contiguous buffers";
+        return lowerStridedCopy(copy);
       SmallVector<Value> operands;
       SmallVector<Attribute> args = {pointerArg(copy.getTarget(), operands),
                                      pointerArg(copy.getSource(), operands)};
@@ -325,6 +341,13 @@ private:
                                   builder.getArrayAttr(args), ArrayAttr());
       return success();
     }
+    // Generic code (loops from convert-linalg-to-loops, or their bodies when
+    // canonicalization removed unit loops).
+    if (isa<scf::ForOp, memref::LoadOp, memref::StoreOp>(op) ||
+        (!isa<arith::ConstantOp>(op) && op->getDialect() &&
+         llvm::is_contained({StringRef("arith"), StringRef("math")},
+                            op->getDialect()->getNamespace())))
+      return lowerGeneric(op);
     if (auto conv = dyn_cast<Conv2DOp>(op))
       return lowerConv(conv);
     if (auto dw = dyn_cast<DepthwiseConv2DOp>(op))
@@ -357,6 +380,140 @@ private:
       return lowerQuantization(dq, "tinyts_dequantize_s8_f32");
     return op->emitError() << "tinyts-lower-to-emitc cannot lower '"
                            << op->getName() << "' yet";
+  }
+
+  /// The generic path: a loop nest from convert-linalg-to-loops (an op that
+  /// no kernel implements), or a straight-line arith/load/store op. It moves
+  /// into the entry function as is; constants it reads are cloned, and every
+  /// memref.load/store becomes an
+  /// emitc.subscript of the buffer's C pointer at the linearized index. The
+  /// remaining scf/arith ops are then converted by upstream's
+  /// convert-scf-to-emitc / convert-arith-to-emitc.
+  LogicalResult lowerGeneric(Operation *loop) {
+    llvm::SetVector<Value> outside;
+    for (Region &region : loop->getRegions())
+      getUsedValuesDefinedAbove(region, outside);
+    for (Value v : loop->getOperands())
+      outside.insert(v);
+    for (Value v : outside) {
+      if (isa<MemRefType>(v.getType()))
+        continue;
+      Operation *def = v.getDefiningOp();
+      // Already moved into the entry function (earlier generic code).
+      if (def && def->getParentOfType<emitc::FuncOp>() == entry)
+        continue;
+      if (!def || !def->hasTrait<OpTrait::ConstantLike>())
+        return loop->emitError() << "generic code reads a value the C lowering "
+                                    "cannot pass in: "
+                                 << v;
+      Value copy = builder.clone(*def)->getResult(0);
+      v.replaceUsesWithIf(copy, [&](OpOperand &use) {
+        return loop->isAncestor(use.getOwner());
+      });
+    }
+    loop->moveBefore(builder.getInsertionBlock(), builder.getInsertionPoint());
+    SmallVector<Operation *> accesses;
+    SmallVector<math::CountLeadingZerosOp> clzs;
+    WalkResult walk = loop->walk([&](Operation *op) {
+      if (auto clz = dyn_cast<math::CountLeadingZerosOp>(op)) {
+        if (!clz.getType().isInteger(32)) {
+          op->emitError() << "generic code counts leading zeros of "
+                          << clz.getType() << "; only i32 is supported";
+          return WalkResult::interrupt();
+        }
+        clzs.push_back(clz);
+      } else if (isa<memref::LoadOp, memref::StoreOp>(op)) {
+        accesses.push_back(op);
+      } else if (op->getDialect() && op->getDialect()->getNamespace() == "memref") {
+        op->emitError() << "generic loop uses '" << op->getName()
+                        << "', which the C lowering does not handle";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+    for (math::CountLeadingZerosOp clz : clzs) {
+      OpBuilder b(clz);
+      auto call = emitc::CallOpaqueOp::create(b, clz.getLoc(), clz.getType(),
+                                              "tinyts_clz32", clz.getOperand());
+      clz.getResult().replaceAllUsesWith(call.getResult(0));
+      clz.erase();
+    }
+    auto indexType = builder.getIndexType();
+    auto sizeType = emitc::SizeTType::get(ctx);
+    for (Operation *op : accesses) {
+      auto load = dyn_cast<memref::LoadOp>(op);
+      auto store = dyn_cast<memref::StoreOp>(op);
+      Value mem = load ? load.getMemRef() : store.getMemRef();
+      ValueRange indices = load ? load.getIndices() : store.getIndices();
+      FailureOr<Pointer> ptr = pointerOf(op, mem);
+      if (failed(ptr))
+        return failure();
+      auto type = cast<MemRefType>(mem.getType());
+      Type elem = type.getElementType();
+      OpBuilder b(op);
+      Location loc = op->getLoc();
+      // The C pointer as an expression, typed like the element.
+      std::string expr = ptr->arg ? argName(ptr->arg) : ptr->expr;
+      if (ptr->arg)
+        expr = "((" + cTypeName(elem) + " *)" + expr + ")";
+      Value base = emitc::LiteralOp::create(b, loc, emitc::PointerType::get(elem), expr);
+      Value linear;
+      for (auto [idx, stride] : llvm::zip(indices, ptr->strides)) {
+        Value term = idx;
+        if (stride != 1)
+          term = arith::MulIOp::create(
+              b, loc, idx, arith::ConstantIndexOp::create(b, loc, stride));
+        linear = linear ? arith::AddIOp::create(b, loc, linear, term).getResult() : term;
+      }
+      if (!linear)
+        linear = arith::ConstantIndexOp::create(b, loc, 0);
+      // index -> size_t; the cast pairs with convert-arith-to-emitc's and
+      // disappears in reconcile-unrealized-casts.
+      Value offset = UnrealizedConversionCastOp::create(b, loc, sizeType, linear)
+                         .getResult(0);
+      (void)indexType;
+      Value lvalue = emitc::SubscriptOp::create(
+          b, loc, emitc::LValueType::get(elem), base, ValueRange{offset});
+      if (load) {
+        Value v = emitc::LoadOp::create(b, loc, elem, lvalue);
+        load.getResult().replaceAllUsesWith(v);
+      } else {
+        emitc::AssignOp::create(b, loc, lvalue, store.getValue());
+      }
+      op->erase();
+    }
+    return success();
+  }
+
+  /// A copy between strided views (e.g. into the interior of a padded
+  /// buffer on the generic path): an element loop nest, lowered like any
+  /// generic loop.
+  LogicalResult lowerStridedCopy(memref::CopyOp copy) {
+    auto type = cast<MemRefType>(copy.getSource().getType());
+    if (!type.hasStaticShape())
+      return copy.emitError() << "cannot copy a dynamically shaped buffer";
+    OpBuilder b(copy);
+    Location loc = copy.getLoc();
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    SmallVector<Value> ivs;
+    scf::ForOp outer;
+    for (int64_t size : type.getShape()) {
+      Value ub = arith::ConstantIndexOp::create(b, loc, size);
+      auto loop = scf::ForOp::create(b, loc, zero, ub, one);
+      if (!outer)
+        outer = loop;
+      ivs.push_back(loop.getInductionVar());
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+    }
+    Value v = memref::LoadOp::create(b, loc, copy.getSource(), ivs);
+    memref::StoreOp::create(b, loc, v, copy.getTarget(), ivs);
+    copy.erase();
+    if (!outer)
+      return success(); // rank 0: nothing was built
+    return lowerGeneric(outer);
   }
 
   /// Checks an NHWC activation (batch 1, contiguous channels) and returns

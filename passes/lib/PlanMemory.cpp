@@ -84,8 +84,9 @@ FailureOr<int64_t> allocationBytes(Operation *alloc) {
                        << type << " in the arena";
     return failure();
   }
-  unsigned bits = type.getElementTypeBitWidth();
-  return llvm::divideCeil(type.getNumElements() * bits, 8);
+  // Whole bytes per element, as C stores them (an i1 is a 1-byte bool).
+  unsigned bytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  return type.getNumElements() * bytes;
 }
 
 /// Elementwise kernels that may write over one of their inputs.

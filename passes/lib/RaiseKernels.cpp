@@ -941,6 +941,12 @@ struct RaiseKernelsPass
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
+    if (onlyBoundaries) {
+      patterns.add<RaiseQuantize, RaiseDequantize>(&getContext());
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+        signalPassFailure();
+      return;
+    }
     patterns.add<RaiseConv2D, RaiseDepthwiseConv2D, RaiseAdd,
                  RaisePool<tosa::AvgPool2dOp, AvgPool2DOp>,
                  RaisePool<tosa::MaxPool2dOp, MaxPool2DOp>, RaiseConcat,

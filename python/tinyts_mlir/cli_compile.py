@@ -13,14 +13,18 @@ def _summary(cm: CompiledModel) -> str:
     lines = [f"arena        {cm.arena_bytes:>10,} bytes  ({len(cm.plan.buffers)} buffers)"]
     for kind, tensors in (("input", cm.inputs), ("output", cm.outputs)):
         for t in tensors:
-            lines.append(f"{kind:<12} {t.nbytes:>10,} bytes  int8{list(t.shape)} "
+            lines.append(f"{kind:<12} {t.nbytes:>10,} bytes  {t.dtype}{list(t.shape)} "
                          f"scale={t.scale:.6g} zero_point={t.zero_point}  '{t.name}'")
+    if cm.generic_ops:
+        listing = ", ".join(f"{n} x{c}" for n, c in sorted(cm.generic_ops.items()))
+        lines.append(f"generic path {listing} (no runtime kernel: plain C loops)")
     lines.append(f"compile time {cm.compile_seconds:>10.2f} s")
     return "\n".join(lines)
 
 
 def run_compile(args: argparse.Namespace) -> int:
-    cm = compile(args.model, target=args.target, prefix=args.prefix)
+    cm = compile(args.model, target=args.target, prefix=args.prefix,
+                 kernels=not args.no_kernels)
     out = cm.save(args.output)
     print(f"wrote {out}/ ({cm.prefix}.c, {cm.prefix}.h, runtime/, Makefile, model.json)")
     print(_summary(cm))
@@ -32,8 +36,13 @@ def _load_inputs(args: argparse.Namespace, cm: CompiledModel) -> list[np.ndarray
         arrays = [np.load(p) for p in args.input]
     else:
         rng = np.random.default_rng(args.seed)
-        arrays = [rng.integers(-128, 128, size=t.shape, dtype=np.int8) for t in cm.inputs]
-        print(f"input: random int8 (seed {args.seed})")
+        arrays = []
+        for t in cm.inputs:
+            q = rng.integers(-128, 128, size=t.shape, dtype=np.int8)
+            # float inputs: the dequantized values of a random int8 tensor
+            arrays.append(q if t.dtype == "int8" else
+                          (np.float32(t.scale) * (q.astype(np.float32) - t.zero_point)))
+        print(f"input: random {', '.join(t.dtype for t in cm.inputs)} (seed {args.seed})")
     return arrays
 
 
@@ -73,11 +82,13 @@ def run_run(args: argparse.Namespace) -> int:
 
 def add_compile_subcommands(
         subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subparsers.add_parser("compile", help="compile an int8 .tflite model to C")
+    p = subparsers.add_parser("compile", help="compile an int8 (or float-IO) .tflite model to C")
     p.add_argument("model", help="the .tflite file")
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--target", choices=TARGETS, default="cortex-m7")
     p.add_argument("--prefix", default="tinyts_model", help="prefix of the C symbols")
+    p.add_argument("--no-kernels", action="store_true",
+                   help="compile every op through the generic path (no runtime kernels)")
     p.set_defaults(func=run_compile)
 
     r = subparsers.add_parser("run", help="run a compiled folder on the host or on QEMU")

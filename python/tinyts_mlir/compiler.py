@@ -88,6 +88,8 @@ class CompiledModel:
     outputs: list[TensorInfo]
     plan: MemoryPlan
     compile_seconds: float
+    # TOSA ops with no kernel, compiled as generic loops: {op name: count}.
+    generic_ops: dict[str, int] = field(default_factory=dict)
     _host_exe: Path | None = field(default=None, repr=False)
     _workdir: Path | None = field(default=None, repr=False)
 
@@ -119,6 +121,7 @@ class CompiledModel:
             "target": self.target,
             "arena_bytes": self.arena_bytes,
             "compile_seconds": self.compile_seconds,
+            "generic_ops": self.generic_ops,
             "inputs": [dataclasses.asdict(t) for t in self.inputs],
             "outputs": [dataclasses.asdict(t) for t in self.outputs],
             "memory_plan": [dataclasses.asdict(b) for b in self.plan.buffers],
@@ -144,7 +147,8 @@ class CompiledModel:
                    source=(folder / f"{prefix}.c").read_text(),
                    header=(folder / f"{prefix}.h").read_text(),
                    inputs=tensors("inputs"), outputs=tensors("outputs"), plan=plan,
-                   compile_seconds=meta["compile_seconds"])
+                   compile_seconds=meta["compile_seconds"],
+                   generic_ops=meta.get("generic_ops", {}))
 
     def _dir(self) -> Path:
         if self._workdir is None:
@@ -234,13 +238,17 @@ clean:
 
 
 def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
-            prefix: str = "tinyts_model") -> CompiledModel:
+            prefix: str = "tinyts_model", kernels: bool = True) -> CompiledModel:
     """Compile an int8 TFLite model (path, bytes or imported module) to C.
 
     Float-IO models (a QUANTIZE from float first, a DEQUANTIZE to float last)
     take and return float32 arrays; the generated entry function quantizes from
     the caller's float buffer and dequantizes into it, so the float tensors never
-    occupy the arena."""
+    occupy the arena.
+
+    Ops with no runtime kernel take the generic path (TOSA -> linalg -> loops ->
+    EmitC) and are listed in ``CompiledModel.generic_ops``. ``kernels=False``
+    sends every op that way: slower code, same bytes; useful to check a kernel."""
     if target not in TARGETS:
         raise ValueError(f"unknown target '{target}': expected one of {', '.join(TARGETS)}")
     if not prefix.isidentifier():
@@ -248,7 +256,7 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
     t0 = time.perf_counter()
     module = _to_module(model)
     with module.context:
-        pipeline.raise_kernels(module)
+        generic = pipeline.raise_kernels(module, kernels)
         func = pipeline.model_function(module)
         quant_in, quant_out = pipeline.float_io_quantization(module)
         inputs = _tensor_infos(func, "arg", quant_in)
@@ -259,4 +267,4 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
     header = codegen.header(prefix, plan.arena_bytes, inputs, outputs)
     return CompiledModel(prefix=prefix, target=target, source=source, header=header,
                          inputs=inputs, outputs=outputs, plan=plan,
-                         compile_seconds=time.perf_counter() - t0)
+                         compile_seconds=time.perf_counter() - t0, generic_ops=generic)

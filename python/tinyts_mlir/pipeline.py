@@ -17,9 +17,12 @@ from . import _tinyts  # noqa: F401  (dialect and passes registered)
 
 RAISE_PIPELINE = "builtin.module(tinyts-raise-kernels, canonicalize)"
 
+# Ops no kernel implements take upstream's generic path: TOSA -> linalg here, then
+# linalg -> loops -> EmitC in EMITC_PIPELINE.
 PLAN_PIPELINE = (
     "builtin.module("
-    "func.func(tosa-to-tensor, tosa-to-arith),"
+    "func.func(tosa-to-linalg-named, tosa-to-linalg, tosa-to-tensor,"
+    " tosa-to-arith{include-apply-rescale=true}),"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-results-to-out-params{modify-public-functions hoist-static-allocs},"
@@ -27,7 +30,11 @@ PLAN_PIPELINE = (
     "tinyts-plan-memory)"
 )
 
-EMITC_PIPELINE = "builtin.module(tinyts-lower-to-emitc{prefix=%s})"
+EMITC_PIPELINE = (
+    "builtin.module("
+    "func.func(convert-linalg-to-loops, lower-affine, canonicalize),"
+    "tinyts-lower-to-emitc{prefix=%s},"
+    "arith-expand, convert-arith-to-emitc, convert-scf-to-emitc, reconcile-unrealized-casts)")
 
 
 class CompileError(RuntimeError):
@@ -71,25 +78,27 @@ _NO_KERNEL_NEEDED = {"tosa.const", "tosa.const_shape", "tosa.reshape", "tosa.sli
                      "func.return"}
 
 
-def _check_lowerable(module: ir.Module) -> None:
-    """Fail with the list of ops that have no kernel (the generic path to C
-    does not exist yet)."""
-    missing: dict[str, int] = {}
+def generic_ops(module: ir.Module) -> dict[str, int]:
+    """The compute ops of a raised module that no kernel implements: they take
+    the generic path (linalg loops in C: correct, but slower than a kernel)."""
+    counts: dict[str, int] = {}
     for op in model_function(module).regions[0].blocks[0].operations:
         name = op.operation.name
         if not name.startswith("tinyts.") and name not in _NO_KERNEL_NEEDED:
-            missing[name] = missing.get(name, 0) + 1
-    if missing:
-        listing = ", ".join(f"'{n}' x{c}" for n, c in sorted(missing.items()))
-        raise CompileError(
-            f"no kernel for {listing}: these TOSA ops were not raised to tinyts kernels "
-            "and the generic lowering path is not implemented yet")
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
-def raise_kernels(module: ir.Module) -> None:
-    """Replace TOSA patterns by tinyts kernels in place; fail on what is left."""
-    _run(module, RAISE_PIPELINE, "kernel raising")
-    _check_lowerable(module)
+# Raising only the float-IO boundaries: the whole model takes the generic path.
+BOUNDARY_RAISE_PIPELINE = "builtin.module(tinyts-raise-kernels{only-boundaries=true}, canonicalize)"
+
+
+def raise_kernels(module: ir.Module, kernels: bool = True) -> dict[str, int]:
+    """Replace TOSA patterns by tinyts kernels in place (with ``kernels=False``
+    only a float model's QUANTIZE/DEQUANTIZE boundaries); return the ops left for
+    the generic path (:func:`generic_ops`)."""
+    _run(module, RAISE_PIPELINE if kernels else BOUNDARY_RAISE_PIPELINE, "kernel raising")
+    return generic_ops(module)
 
 
 def float_io_quantization(module: ir.Module) -> tuple[dict[int, tuple[float, int]],

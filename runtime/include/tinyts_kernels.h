@@ -48,6 +48,19 @@ extern "C" {
 /// (SaturatingRoundingDoublingHighMul followed by RoundingDivideByPOT).
 int32_t tinyts_requantize(int32_t acc, int32_t multiplier, int32_t shift);
 
+/// Count of leading zero bits (32 for 0): math.ctlz on the generic path.
+static inline int32_t tinyts_clz32(int32_t x) {
+  uint32_t v = (uint32_t)x;
+  int32_t n = 0;
+  if (v == 0)
+    return 32;
+  while (!(v & 0x80000000u)) {
+    v <<= 1;
+    ++n;
+  }
+  return n;
+}
+
 //===----------------------------------------------------------------------===//
 // Convolutions
 //===----------------------------------------------------------------------===//

@@ -1,5 +1,5 @@
 // RUN: tinyts-opt %s -split-input-file -tinyts-plan-memory -tinyts-lower-to-emitc -verify-diagnostics | FileCheck %s
-// RUN: tinyts-opt %s -split-input-file -tinyts-plan-memory -tinyts-lower-to-emitc -verify-diagnostics | tinyts-opt -split-input-file | mlir-translate -split-input-file --mlir-to-cpp | FileCheck %s --check-prefix=C
+// RUN: tinyts-opt %s -split-input-file -tinyts-plan-memory -tinyts-lower-to-emitc -verify-diagnostics | tinyts-opt -split-input-file -arith-expand -convert-arith-to-emitc -convert-scf-to-emitc -reconcile-unrealized-casts | mlir-translate -split-input-file --mlir-to-cpp | FileCheck %s --check-prefix=C
 
 // tinyts-lower-to-emitc: the planned model becomes runtime calls whose
 // operands are arena offsets, weight arrays and the function's arguments.
@@ -160,5 +160,63 @@ func.func @pool_concat_resize(%x: memref<1x8x8x4xi8>, %y: memref<1x4x4x4xi8>, %z
   memref.dealloc %p : memref<1x4x4x4xi8>
   tinyts.resize_nearest %c outs(%z : memref<1x8x8x8xi8>) : memref<1x4x4x8xi8>
   memref.dealloc %c : memref<1x4x4x8xi8>
+  return
+}
+
+// -----
+
+// The generic path: a loop nest from convert-linalg-to-loops (here a clamp of
+// an arena buffer into the output) moves into the entry function; loads and
+// stores become subscripts of the buffers' C pointers at the linearized
+// index, constants are cloned in, and math.ctlz calls tinyts_clz32.
+// CHECK-LABEL: emitc.include "tinyts_kernels.h"
+// CHECK: emitc.func @tinyts_model_invoke
+// CHECK: scf.for
+// CHECK: emitc.literal "(tinyts_model_arena + 0)" : !emitc.ptr<i8>
+// CHECK: emitc.subscript
+// CHECK: emitc.load
+// CHECK: emitc.call_opaque "tinyts_clz32"
+// CHECK: emitc.assign
+// CHECK-NOT: memref.
+// C: void tinyts_model_invoke(const int8_t* [[X:v[0-9]+]], int8_t* [[Y:v[0-9]+]]) {
+// C: memcpy((tinyts_model_arena + 0), [[X]], 8);
+// C: for (size_t {{[a-z0-9]+}} =
+// C: for (size_t {{[a-z0-9]+}} =
+// C: = (tinyts_model_arena + 0)[
+// C: tinyts_clz32(
+// C: ((int8_t *)[[Y]])[
+func.func @generic(%x: memref<2x4xi8>, %y: memref<2x4xi8>) {
+  %a = memref.alloc() : memref<2x4xi8>
+  memref.copy %x, %a : memref<2x4xi8> to memref<2x4xi8>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %lo = arith.constant -100 : i8
+  scf.for %i = %c0 to %c2 step %c1 {
+    scf.for %j = %c0 to %c4 step %c1 {
+      %v = memref.load %a[%i, %j] : memref<2x4xi8>
+      %w = arith.maxsi %v, %lo : i8
+      %e = arith.extsi %w : i8 to i32
+      %z = math.ctlz %e : i32
+      %t = arith.trunci %z : i32 to i8
+      %s = arith.addi %w, %t : i8
+      memref.store %s, %y[%i, %j] : memref<2x4xi8>
+    }
+  }
+  memref.dealloc %a : memref<2x4xi8>
+  return
+}
+
+// -----
+
+func.func @generic_bad_op(%x: memref<2x4xi8>, %y: memref<2x4xi8>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  scf.for %i = %c0 to %c2 step %c1 {
+    // expected-error @+1 {{generic loop uses 'memref.dim', which the C lowering does not handle}}
+    %d = memref.dim %x, %i : memref<2x4xi8>
+  }
   return
 }

@@ -11,8 +11,8 @@
 include "mlir/Pass/PassBase.td"
 
 def TinyTSRaiseKernels : Pass<"tinyts-raise-kernels"> {
-  let summary = "Raise int8 TOSA patterns (conv, depthwise, fully connected, add) "
-                "to tinyts kernel ops";
+  let summary = "Raise the TOSA encodings of TFLite's int8 kernels to tinyts "
+                "kernel ops (and fold PADs into convolutions)";
   let description = [{
     Recognises the TOSA encodings of TFLite's int8 kernels and replaces each
     with one tinyts kernel op carrying its quantization explicitly:
@@ -26,7 +26,22 @@ def TinyTSRaiseKernels : Pass<"tinyts-raise-kernels"> {
       after the convolution), becomes `tinyts.fully_connected`;
     * TFLite's int8 ADD, which TOSA expresses exactly as, per input, a rescale
       i8→i32 by `2^left_shift` then a double-rounding rescale i32→i32, then
-      `tosa.add`, `tosa.rescale` i32→i8 (→ `tosa.clamp`), becomes `tinyts.add`.
+      `tosa.add`, `tosa.rescale` i32→i8 (→ `tosa.clamp`), becomes `tinyts.add`
+      (operands may broadcast along unit dimensions);
+    * TFLite's MUL (both inputs widened exactly to i32, `tosa.mul`, rescale)
+      becomes `tinyts.mul`; MEAN (cast, one `tosa.reduce_sum` per axis, minus
+      n * zp, rescale) becomes `tinyts.mean`;
+    * int8 `tosa.avg_pool2d` (zero points 0) / `tosa.max_pool2d`, `tosa.concat`,
+      `tosa.transpose`, the importer's integer-upscale `tosa.resize` and
+      `tosa.pad` become `tinyts.avg_pool2d` / `max_pool2d`, `concat`,
+      `transpose`, `resize_nearest`, `pad`;
+    * a `tosa.pad` feeding a convolution through the importer's reshape and
+      slice, whose value is the convolution's input zero point, is folded
+      into the convolution's padding (no padded copy is ever stored);
+    * the importer marks the last op of SOFTMAX's, float QUANTIZE's and
+      DEQUANTIZE's expansions (`tinyts.softmax`, `tinyts.quantize`,
+      `tinyts.dequantize`); those chains become `tinyts.softmax`,
+      `tinyts.quantize` and `tinyts.dequantize`.
 
     Only exact matches are raised: int8 activations, int8 weights with zero
     point 0, i32 accumulation, double rounding (`DOUBLE_ROUND`, `scale32`),
@@ -60,7 +75,11 @@ def TinyTSRaiseKernels : Pass<"tinyts-raise-kernels"> {
   let options = [
     Option<"reportUnraised", "report-unraised", "bool", /*default=*/"false",
            "Emit a remark on every int8 TOSA conv, depthwise conv or add that "
-           "stays on the generic path, saying why it was not raised">
+           "stays on the generic path, saying why it was not raised">,
+    Option<"onlyBoundaries", "only-boundaries", "bool", /*default=*/"false",
+           "Raise only a float model's QUANTIZE/DEQUANTIZE boundaries (so the "
+           "caller's float buffers stay outside the arena) and leave every "
+           "other op to the generic path">
   ];
   let dependentDialects = [
     "::mlir::tinyts::TinyTSDialect",
@@ -151,8 +170,17 @@ def TinyTSLowerToEmitC : Pass<"tinyts-lower-to-emitc", "::mlir::ModuleOp"> {
 
     Views that only reinterpret (`memref.cast`, `memref.collapse_shape`,
     `memref.expand_shape`) and static `memref.subview`s become pointer
-    arithmetic. `memref.copy` becomes `memcpy`. Any other op is reported
-    with its name; the generic path has not been lowered yet.
+    arithmetic. `memref.copy` becomes `memcpy` (an element loop between
+    strided views).
+
+    The generic path (ops no kernel implements, after
+    `convert-linalg-to-loops` and `lower-affine`): `scf.for` nests and
+    straight-line `arith`/`math` ops move into the entry function unchanged;
+    each `memref.load`/`memref.store` becomes an `emitc.subscript` of the
+    buffer's C pointer at the linearized index, and `math.ctlz` a call to
+    `tinyts_clz32`. Run `arith-expand`, `convert-arith-to-emitc`,
+    `convert-scf-to-emitc` and `reconcile-unrealized-casts` afterwards. Any
+    other op is reported with its name.
 
     Example:
 

@@ -2,7 +2,7 @@
 
 >>> import tinyts_mlir
 >>> cm = tinyts_mlir.compile("model.tflite", target="cortex-m7")
->>> cm.arena_bytes, cm.save("out/")
+>>> cm.arena_bytes, cm.flash_bytes, cm.save("out/")
 >>> y = cm.run(x)                # host build, cached
 >>> r = cm.run_on_cortex_m7(x)   # QEMU: outputs, instructions, peak stack
 """
@@ -91,11 +91,23 @@ class CompiledModel:
     # TOSA ops with no kernel, compiled as generic loops: {op name: count}.
     generic_ops: dict[str, int] = field(default_factory=dict)
     _host_exe: Path | None = field(default=None, repr=False)
+    _flash_bytes: int | None = field(default=None, repr=False)
     _workdir: Path | None = field(default=None, repr=False)
 
     @property
     def arena_bytes(self) -> int:
         return self.plan.arena_bytes
+
+    @property
+    def flash_bytes(self) -> int:
+        """Flash of the Cortex-M7 image (text + rodata + data load image: weights,
+        generated code, the runtime kernels it links, startup and harness), from
+        the ELF built with arm-none-eabi-gcc (DSP kernels on). Built once, cached."""
+        if self._flash_bytes is None:
+            from .targets import cortex_m7
+
+            self._flash_bytes = cortex_m7.section_sizes(self.build_cortex_m7()).flash
+        return self._flash_bytes
 
     def runtime_sources(self) -> list[Path]:
         return sorted((RUNTIME_DIR / "src").glob("*.c"))

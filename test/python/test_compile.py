@@ -60,6 +60,7 @@ def test_cortex_m7_bit_exact_with_dsp(compiled) -> None:
     # The arena is the model's static RAM (.bss); weights sit in flash.
     assert sizes.bss >= cm.arena_bytes
     assert sizes.flash > sizes.text > 0
+    assert cm.flash_bytes == sizes.flash
 
 
 def test_arena_not_above_tflm(compiled) -> None:

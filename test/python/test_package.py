@@ -142,4 +142,5 @@ def test_tinyts_opt_lists_dialects() -> None:
 def test_tinyts_opt_help_lists_passes() -> None:
     out = _opt("--help")
     assert "--tinyts-raise-kernels" in out
-    assert "Raise int8 TOSA patterns" in out
+    assert "Raise the TOSA encodings of TFLite's int8 kernels" in out
+    assert "--tinyts-plan-memory" in out and "--tinyts-lower-to-emitc" in out

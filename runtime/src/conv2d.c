@@ -203,6 +203,84 @@ TINYTS_INLINE void conv_chan_pairs_folded(
   }
 }
 
+#if TINYTS_DSP
+/// Small pointwise depths (K = 8 with 4 pixels, K = 16 with 2 pixels), every
+/// channel on the fast requantizer: the NP pixels' inputs are unpacked once
+/// into offset-added, doubled halfword pairs (2 (x + off) fits 16 bits, so
+/// SMLAD from 2 * bias yields the 2 * acc SMMULR wants), then each output
+/// channel costs one filter row unpack, NP * K / 2 SMLADs and NP
+/// requantizations, its bias / multiplier / shift loaded once per group.
+TINYTS_INLINE void conv_pw_group(const int8_t *const *xs, int8_t *const *os,
+                                 const int8_t *f, int32_t out_c, int32_t K,
+                                 int32_t NP, const int32_t *bias,
+                                 const int32_t *multiplier,
+                                 const int32_t *shift, int32_t input_offset,
+                                 int32_t output_offset, int32_t act_min,
+                                 int32_t act_max, int full) {
+  const uint32_t off2 = ((uint32_t)input_offset & 0xFFFFu) |
+                        ((uint32_t)input_offset << 16);
+  uint32_t xv[16]; // [NP][K / 2] doubled halfword pairs, NP * K == 32
+  for (int32_t p = 0; p < NP; ++p)
+    for (int32_t j = 0; j < K / 4; ++j) {
+      const uint32_t v = (uint32_t)tinyts_read_s32(xs[p] + 4 * j);
+      const uint32_t e = __sxtab16(off2, v), o = tinyts_sxtab16_ror8(off2, v);
+      xv[p * (K / 2) + 2 * j] = __sadd16(e, e);
+      xv[p * (K / 2) + 2 * j + 1] = __sadd16(o, o);
+    }
+  int8_t *const o0 = os[0], *const o1 = os[1];
+  int8_t *const o2 = os[NP > 2 ? 2 : 1], *const o3 = os[NP > 3 ? 3 : 1];
+  for (int32_t oc = 0; oc < out_c; ++oc, f += K) {
+    const int32_t b2 = bias ? 2 * bias[oc] : 0;
+    int32_t acc[4];
+    for (int32_t p = 0; p < NP; ++p)
+      acc[p] = b2;
+    for (int32_t j = 0; j < K / 4; ++j) {
+      const uint32_t w = (uint32_t)tinyts_read_s32(f + 4 * j);
+      const uint32_t we = __sxtb16(w), wo = tinyts_sxtb16_ror8(w);
+      for (int32_t p = 0; p < NP; ++p) {
+        acc[p] = __smlad(xv[p * (K / 2) + 2 * j], we, acc[p]);
+        acc[p] = __smlad(xv[p * (K / 2) + 2 * j + 1], wo, acc[p]);
+      }
+    }
+    const int32_t m = multiplier[oc], e = -shift[oc];
+    const int32_t r = (int32_t)(1u << (e - 1));
+    for (int32_t p = 0; p < NP; ++p) {
+      int32_t s;
+      __asm__("smmulr %0, %1, %2" : "=r"(s) : "r"(acc[p]), "r"(m));
+      const int8_t v = tinyts_clamp_s8(((s + r + (s >> 31)) >> e) +
+                                           output_offset,
+                                       full, act_min, act_max);
+      int8_t *const o = p == 0 ? o0 : p == 1 ? o1 : p == 2 ? o2 : o3;
+      o[oc] = v;
+    }
+  }
+}
+
+/// conv_pw_group for K = 8 (4 pixels) or K = 16 (2 pixels).
+static __attribute__((noinline)) void
+conv_pw_small(const int8_t *const *xs, int8_t *const *os, const int8_t *f,
+              int32_t out_c, int32_t k, const int32_t *bias,
+              const int32_t *multiplier, const int32_t *shift,
+              int32_t input_offset, int32_t output_offset, int32_t act_min,
+              int32_t act_max, int full) {
+  if (k == 8) {
+    if (full)
+      conv_pw_group(xs, os, f, out_c, 8, 4, bias, multiplier, shift,
+                    input_offset, output_offset, act_min, act_max, 1);
+    else
+      conv_pw_group(xs, os, f, out_c, 8, 4, bias, multiplier, shift,
+                    input_offset, output_offset, act_min, act_max, 0);
+  } else {
+    if (full)
+      conv_pw_group(xs, os, f, out_c, 16, 2, bias, multiplier, shift,
+                    input_offset, output_offset, act_min, act_max, 1);
+    else
+      conv_pw_group(xs, os, f, out_c, 16, 2, bias, multiplier, shift,
+                    input_offset, output_offset, act_min, act_max, 0);
+  }
+}
+#endif
+
 /// Channel c may use conv_chan_pairs_folded (fast requantizer, shift >= -22).
 TINYTS_INLINE int conv_foldable(const int32_t *bias, const int32_t *shift,
                                 int32_t c, int32_t headroom) {
@@ -426,7 +504,28 @@ static __attribute__((noinline)) void conv_pairs_s8(const int8_t *input, int32_t
     sparse = conv_sparse_init(&sp) * 4 >= out_c;
   }
   const int8_t *first = NULL; // output of pixel 0 once written
-  for (int32_t q = 0; q < npix; q += 2) {
+  int32_t q = 0;
+#if TINYTS_DSP
+  if (scratch == NULL && fast && !sparse && (k == 8 || k == 16)) {
+    // Groups of 4 (K = 8) or 2 (K = 16) pixels; a short last group repeats
+    // its last pixel (same bytes written twice).
+    const int32_t np = k == 8 ? 4 : 2;
+    for (; q < npix; q += np) {
+      const int8_t *xs[4];
+      int8_t *os[4];
+      for (int32_t p = 0; p < np; ++p) {
+        const int32_t qq = q + p < npix ? q + p : npix - 1;
+        const int32_t oy = qq / out_w, ox = qq - oy * out_w;
+        xs[p] = input + oy * stride_h * in_row_stride +
+                ox * stride_w * in_pix_stride;
+        os[p] = output + oy * out_row_stride + ox * out_pix_stride;
+      }
+      conv_pw_small(xs, os, filter, out_c, k, bias, multiplier, shift,
+                    input_offset, output_offset, act_min, act_max, full);
+    }
+  }
+#endif
+  for (; q < npix; q += 2) {
     const int32_t two = q + 1 < npix;
     const int32_t oy0 = q / out_w, ox0 = q - oy0 * out_w;
     const int32_t q1 = two ? q + 1 : q;

@@ -406,6 +406,15 @@ _SYNTH = [
     (False, 5, 6, 16, 5, 1, 1, 1, (0, 0), (-100, 90), False),
     (False, 12, 12, 3, 6, 3, 2, 1, (1, 1), (-128, 127), False),
     (False, 9, 8, 4, 6, 3, 1, 1, (1, 1), (-30, 127), False),
+    # pointwise K = 8 (4-pixel groups) / K = 16 (2-pixel groups): pixel
+    # counts not a multiple of the group, odd out_c, stride 2, narrow clamp,
+    # and mixed fast/slow channels (falls back to the pair kernel)
+    (False, 5, 7, 8, 7, 1, 1, 1, (0, 0), (-128, 127), False),
+    (False, 5, 5, 8, 5, 1, 2, 1, (0, 0), (-60, 100), False),
+    (False, 5, 5, 16, 9, 1, 1, 1, (0, 0), (-128, 127), False),
+    (False, 3, 5, 16, 3, 1, 2, 1, (0, 0), (-100, 127), False),
+    (False, 6, 6, 8, 10, 1, 1, 1, (0, 0), (-128, 127), True),
+    (False, 3, 5, 16, 6, 1, 1, 1, (0, 0), (-128, 127), True),
     # dead (all-zero) filters between live channels: 1x1, 3x3, > 256 channels
     (False, 6, 6, 16, 40, 1, 1, 1, (0, 0), (-128, 127), "dead"),
     (False, 5, 7, 12, 23, 1, 1, 1, (0, 0), (-90, 127), "dead"),

@@ -281,6 +281,23 @@ conv_pw_small(const int8_t *const *xs, int8_t *const *os, const int8_t *f,
 }
 #endif
 
+/// conv_chan_pairs_folded unrolled for K = 27 (3x3x3 stem convolutions); out
+/// of line so that conv_pairs_s8's frame does not grow.
+static __attribute__((noinline)) void conv_chan_pairs_k27(
+    const int8_t *x0, const int8_t *x1, const int8_t *f, int32_t out_c,
+    const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
+    int32_t input_offset, int32_t output_offset, int32_t act_min,
+    int32_t act_max, int8_t *o0, int8_t *o1, int full) {
+  if (full)
+    conv_chan_pairs_folded(x0, x1, f, 27, out_c, bias, multiplier, shift,
+                           input_offset, output_offset, act_min, act_max, o0,
+                           o1, 1);
+  else
+    conv_chan_pairs_folded(x0, x1, f, 27, out_c, bias, multiplier, shift,
+                           input_offset, output_offset, act_min, act_max, o0,
+                           o1, 0);
+}
+
 /// Channel c may use conv_chan_pairs_folded (fast requantizer, shift >= -22).
 TINYTS_INLINE int conv_foldable(const int32_t *bias, const int32_t *shift,
                                 int32_t c, int32_t headroom) {
@@ -563,7 +580,11 @@ static __attribute__((noinline)) void conv_pairs_s8(const int8_t *input, int32_t
   conv_chan_pairs_folded(x0, x1, filter, (K), out_c & ~1, bias, multiplier,    \
                          shift, input_offset, output_offset, act_min, act_max, \
                          o0, o1, (FULL))
-      if (full) {
+      if (k == 27) {
+        conv_chan_pairs_k27(x0, x1, filter, out_c & ~1, bias, multiplier,
+                            shift, input_offset, output_offset, act_min,
+                            act_max, o0, o1, full);
+      } else if (full) {
         if (k == 8)
           TINYTS_CONV_FOLDED(8, 1);
         else if (k == 16)
@@ -592,7 +613,12 @@ static __attribute__((noinline)) void conv_pairs_s8(const int8_t *input, int32_t
                conv_foldable(bias, shift, end + 1, headroom))
           end += 2;
         if (end > oc) {
-          if (full)
+          if (k == 27) // 3x3x3 stems
+            conv_chan_pairs_k27(x0, x1, f, end - oc, bias ? bias + oc : NULL,
+                                multiplier + oc, shift + oc, input_offset,
+                                output_offset, act_min, act_max, o0 + oc,
+                                o1 + oc, full);
+          else if (full)
             conv_chan_pairs_folded(x0, x1, f, k, end - oc, bias ? bias + oc : NULL,
                                    multiplier + oc, shift + oc, input_offset,
                                    output_offset, act_min, act_max, o0 + oc,

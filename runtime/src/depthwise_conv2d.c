@@ -128,6 +128,12 @@ TINYTS_INLINE void dw_tap_range(int32_t origin, int32_t size, int32_t k,
 /// per-pixel loop).
 #define TINYTS_DW_MAX_TAPS 25
 
+/// Depth-multiplier-1 layers with at most this many output pixels take the
+/// per-pixel loop (dw_pixels_s8) instead of dw_group_pixels.
+#ifndef TINYTS_DW_SMALL_PIX
+#define TINYTS_DW_SMALL_PIX 9
+#endif
+
 /// Interior 3x3 rows of one 4-channel group: everything the row kernel
 /// needs, so that its loop keeps only pointers and accumulators in
 /// registers (the rest is one base register away).
@@ -506,7 +512,11 @@ void tinyts_depthwise_conv2d_s8(
 #if TINYTS_DSP
   const int32_t out_c = in_c * depth_multiplier;
   const int32_t headroom = tinyts_fast_requant_headroom(kh * kw);
-  if (depth_multiplier == 1 && kh * kw <= TINYTS_DW_MAX_TAPS) {
+  // Tiny outputs (the 3x3 tails of MobileNets) are all edge pixels but one:
+  // the per-pixel loop (tap range once per pixel, weights straight from the
+  // filter) beats per-group weight unpacking there.
+  if (depth_multiplier == 1 && kh * kw <= TINYTS_DW_MAX_TAPS &&
+      out_h * out_w > TINYTS_DW_SMALL_PIX) {
     for (; c_done + 4 <= in_c; c_done += 4) {
       const int32_t c = c_done;
       dw_group_pixels(input + c, in_h, in_w, in_row_stride, in_pix_stride,

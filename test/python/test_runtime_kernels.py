@@ -435,6 +435,15 @@ _SYNTH = [
     (True, 10, 12, 1, 8, 3, 2, 1, (1, 1), (-60, 127), False),
     (True, 9, 9, 2, 4, 5, 1, 1, (2, 2), (-128, 127), False),
     (True, 8, 9, 3, 4, 3, 2, 2, (2, 2), (-128, 127), True),
+    # tiny depth-multiplier-1 outputs (<= TINYTS_DW_SMALL_PIX pixels) take
+    # the per-pixel loop: 3x3 (stride 2, 5x5 kernel), channel tail, 2x2;
+    # 6x6 stays on the group kernel
+    (True, 6, 6, 20, 1, 3, 1, 1, (1, 1), (-128, 127), True),
+    (True, 3, 3, 12, 1, 3, 1, 1, (1, 1), (-128, 127), True),
+    (True, 2, 2, 8, 1, 3, 1, 1, (1, 1), (-90, 127), False),
+    (True, 5, 5, 12, 1, 5, 2, 1, (2, 2), (-70, 127), False),
+    (True, 3, 3, 10, 1, 3, 1, 1, (1, 1), (-128, 127), False),
+    (True, 4, 4, 8, 1, 3, 1, 1, (1, 1), (-128, 127), True),
 ]
 
 

@@ -150,6 +150,11 @@ private:
     return false;
   }
 
+  /// Whether a memref operand is a dense row-major buffer (identity layout).
+  static bool contiguous(Value v) {
+    return cast<MemRefType>(v.getType()).getLayout().isIdentity();
+  }
+
   static SmallVector<int64_t> stridesOf(MemRefType type) {
     SmallVector<int64_t> strides;
     int64_t offset;
@@ -329,8 +334,7 @@ private:
     }
     if (auto copy = dyn_cast<memref::CopyOp>(op)) {
       auto type = cast<MemRefType>(copy.getSource().getType());
-      if (!type.getLayout().isIdentity() ||
-          !cast<MemRefType>(copy.getTarget().getType()).getLayout().isIdentity())
+      if (!contiguous(copy.getSource()) || !contiguous(copy.getTarget()))
         return lowerStridedCopy(copy);
       SmallVector<Value> operands;
       SmallVector<Attribute> args = {pointerArg(copy.getTarget(), operands),
@@ -574,9 +578,9 @@ private:
         i32(w.getDimSize(khDim + 1)), i32(op.getStride()[0]), i32(op.getStride()[1]),
         i32(op.getDilation()[0]), i32(op.getDilation()[1]), i32(op.getPad()[0]),
         i32(op.getPad()[2]), i32(-static_cast<int32_t>(op.getInputZp())),
-        i32(static_cast<int32_t>(op.getOutputZp())), opaque(mult), opaque(shift),
-        i32(static_cast<int32_t>(op.getClampMin())),
-        i32(static_cast<int32_t>(op.getClampMax()))};
+        i32(op.getOutputZp()), opaque(mult), opaque(shift),
+        i32(op.getClampMin()),
+        i32(op.getClampMax())};
     if (scratch) {
       // The planner's scratch buffer, or NULL: the kernel then takes its
       // slower tap-by-tap path (same results).
@@ -631,9 +635,9 @@ private:
         pointerArg(op.getWeights(), operands), pointerArg(op.getBias(), operands),
         pointerArg(op.getInit(), operands), i32(outN), i32(pout.strides[0]),
         i32(-static_cast<int32_t>(op.getInputZp())), i32(0),
-        i32(static_cast<int32_t>(op.getOutputZp())), opaque(mult), opaque(shift),
-        i32(perChannel ? 1 : 0), i32(static_cast<int32_t>(op.getClampMin())),
-        i32(static_cast<int32_t>(op.getClampMax()))};
+        i32(op.getOutputZp()), opaque(mult), opaque(shift),
+        i32(perChannel ? 1 : 0), i32(op.getClampMin()),
+        i32(op.getClampMax())};
     call(op, "tinyts_fully_connected_s8", args, operands);
     return success();
   }
@@ -696,17 +700,17 @@ private:
       return failure();
     args.append({
         i32(-static_cast<int32_t>(op.getLhsZp())),
-        i32(static_cast<int32_t>(op.getLhsMultiplier())),
-        i32(static_cast<int32_t>(op.getLhsShift())),
+        i32(op.getLhsMultiplier()),
+        i32(op.getLhsShift()),
         i32(-static_cast<int32_t>(op.getRhsZp())),
-        i32(static_cast<int32_t>(op.getRhsMultiplier())),
-        i32(static_cast<int32_t>(op.getRhsShift())),
-        i32(static_cast<int32_t>(op.getLeftShift())),
-        i32(static_cast<int32_t>(op.getOutputZp())),
-        i32(static_cast<int32_t>(op.getOutputMultiplier())),
-        i32(static_cast<int32_t>(op.getOutputShift())),
-        i32(static_cast<int32_t>(op.getClampMin())),
-        i32(static_cast<int32_t>(op.getClampMax()))});
+        i32(op.getRhsMultiplier()),
+        i32(op.getRhsShift()),
+        i32(op.getLeftShift()),
+        i32(op.getOutputZp()),
+        i32(op.getOutputMultiplier()),
+        i32(op.getOutputShift()),
+        i32(op.getClampMin()),
+        i32(op.getClampMax())});
     call(op, "tinyts_add_s8", args, operands);
     return success();
   }
@@ -727,8 +731,8 @@ private:
         i32((*out)[3]), i32((*out)[4]), i32(op.getKernel()[0]),
         i32(op.getKernel()[1]), i32(op.getStride()[0]), i32(op.getStride()[1]),
         i32(op.getPad()[0]), i32(op.getPad()[2]),
-        i32(static_cast<int32_t>(op.getClampMin())),
-        i32(static_cast<int32_t>(op.getClampMax()))};
+        i32(op.getClampMin()),
+        i32(op.getClampMax())};
     call(op, callee, args, operands);
     return success();
   }
@@ -739,16 +743,15 @@ private:
     auto type = cast<MemRefType>(op.getInput().getType());
     int64_t n = type.getShape().back();
     int64_t rows = type.getNumElements() / n;
-    if (!type.getLayout().isIdentity() ||
-        !cast<MemRefType>(op.getInit().getType()).getLayout().isIdentity())
+    if (!contiguous(op.getInput()) || !contiguous(op.getInit()))
       return op.emitError() << "expects contiguous rows";
     SmallVector<Value> operands;
     SmallVector<Attribute> args = {
         pointerArg(op.getInput(), operands), i32(rows), i32(n), i32(n),
         pointerArg(op.getInit(), operands), i32(n),
-        i32(static_cast<int32_t>(op.getInputMultiplier())),
-        i32(static_cast<int32_t>(op.getInputLeftShift())),
-        i32(static_cast<int32_t>(op.getDiffMin()))};
+        i32(op.getInputMultiplier()),
+        i32(op.getInputLeftShift()),
+        i32(op.getDiffMin())};
     call(op, "tinyts_softmax_s8", args, operands);
     return success();
   }
@@ -767,12 +770,12 @@ private:
     for (int64_t d = axis + 1; d < out.getRank(); ++d)
       inner *= out.getDimSize(d);
     int64_t outRow = out.getDimSize(axis) * inner;
-    if (!out.getLayout().isIdentity())
+    if (!contiguous(op.getInit()))
       return op.emitError() << "expects a contiguous result";
     int64_t offset = 0;
     for (Value in : op.getInputs()) {
       auto t = cast<MemRefType>(in.getType());
-      if (!t.getLayout().isIdentity())
+      if (!contiguous(in))
         return op.emitError() << "expects contiguous inputs";
       int64_t block = t.getDimSize(axis) * inner;
       SmallVector<Value> operands;
@@ -810,11 +813,11 @@ private:
       return failure();
     args.append({i32(-static_cast<int32_t>(op.getLhsZp())),
                  i32(-static_cast<int32_t>(op.getRhsZp())),
-                 i32(static_cast<int32_t>(op.getOutputZp())),
-                 i32(static_cast<int32_t>(op.getMultiplier())),
-                 i32(static_cast<int32_t>(op.getShift())),
-                 i32(static_cast<int32_t>(op.getClampMin())),
-                 i32(static_cast<int32_t>(op.getClampMax()))});
+                 i32(op.getOutputZp()),
+                 i32(op.getMultiplier()),
+                 i32(op.getShift()),
+                 i32(op.getClampMin()),
+                 i32(op.getClampMax())});
     call(op, "tinyts_mul_s8", args, operands);
     return success();
   }
@@ -828,7 +831,7 @@ private:
       return failure();
     auto type = cast<MemRefType>(op.getInput().getType());
     const Pointer &p = pointers[op.getInput()];
-    if (!cast<MemRefType>(op.getInit().getType()).getLayout().isIdentity())
+    if (!contiguous(op.getInit()))
       return op.emitError() << "expects a contiguous result";
     // (size, stride) of the non-unit dimensions, outermost first; adjacent
     // kept dimensions that are contiguous with each other are merged.
@@ -858,10 +861,10 @@ private:
         i32(kept[0].second), i32(kept[1].first), i32(kept[1].second),
         i32(reduced[0].first), i32(reduced[1].first), i32(reduced[0].second),
         i32(reduced[1].second), pointerArg(op.getInit(), operands),
-        i32(static_cast<int32_t>(op.getInputZp())),
-        i32(static_cast<int32_t>(op.getOutputZp())),
-        i32(static_cast<int32_t>(op.getMultiplier())),
-        i32(static_cast<int32_t>(op.getShift()))};
+        i32(op.getInputZp()),
+        i32(op.getOutputZp()),
+        i32(op.getMultiplier()),
+        i32(op.getShift())};
     call(op, "tinyts_mean_s8", args, operands);
     return success();
   }
@@ -870,8 +873,7 @@ private:
     if (failed(checkOperands(op)))
       return failure();
     auto type = cast<MemRefType>(op.getInput().getType());
-    if (!type.getLayout().isIdentity() ||
-        !cast<MemRefType>(op.getInit().getType()).getLayout().isIdentity())
+    if (!contiguous(op.getInput()) || !contiguous(op.getInit()))
       return op.emitError() << "expects contiguous input and result";
     SmallVector<int32_t> dims, perms(op.getPerms());
     for (int64_t d : type.getShape())
@@ -902,7 +904,7 @@ private:
         i32((*in)[2]), i32((*in)[3]), i32((*in)[4]),
         pointerArg(op.getInit(), operands), i32((*out)[0]), i32((*out)[1]),
         i32((*out)[2]), i32((*out)[3]), i32((*out)[4]), i32(pad[2]),
-        i32(pad[4]), i32(pad[6]), i32(static_cast<int32_t>(op.getValue()))};
+        i32(pad[4]), i32(pad[6]), i32(op.getValue())};
     call(op, "tinyts_pad_s8", args, operands);
     return success();
   }
@@ -914,8 +916,7 @@ private:
     if (failed(checkOperands(op)))
       return failure();
     auto type = cast<MemRefType>(op.getInput().getType());
-    if (!type.getLayout().isIdentity() ||
-        !cast<MemRefType>(op.getInit().getType()).getLayout().isIdentity())
+    if (!contiguous(op.getInput()) || !contiguous(op.getInit()))
       return op.emitError() << "expects contiguous input and result";
     char scale[64];
     snprintf(scale, sizeof(scale), "%af",
@@ -924,7 +925,7 @@ private:
     SmallVector<Attribute> args = {
         pointerArg(op.getInput(), operands), pointerArg(op.getInit(), operands),
         i32(type.getNumElements()), opaque(scale),
-        i32(static_cast<int32_t>(op.getZeroPoint()))};
+        i32(op.getZeroPoint())};
     call(op, callee, args, operands);
     return success();
   }

@@ -714,6 +714,19 @@ tosa::PadOp padFeeding(Value v) {
   return v.getDefiningOp<tosa::PadOp>();
 }
 
+/// `v` reshaped (a view) to `shape` by a tosa.reshape with a constant shape.
+Value reshapeTo(PatternRewriter &rewriter, Location loc, Value v,
+                ArrayRef<int64_t> shape) {
+  auto rank = static_cast<int64_t>(shape.size());
+  auto shapeType = tosa::shapeType::get(rewriter.getContext(), rank);
+  auto attr = DenseIntElementsAttr::get(
+      RankedTensorType::get({rank}, rewriter.getIndexType()), shape);
+  Value shapeValue = tosa::ConstShapeOp::create(rewriter, loc, shapeType, attr);
+  auto elem = cast<RankedTensorType>(v.getType()).getElementType();
+  return tosa::ReshapeOp::create(rewriter, loc, RankedTensorType::get(shape, elem),
+                                 v, shapeValue);
+}
+
 /// The pad's input as a rank-4 NHWC tensor.
 Value nhwcInput(PatternRewriter &rewriter, tosa::PadOp pad) {
   Value in = pad.getInput1();
@@ -725,13 +738,7 @@ Value nhwcInput(PatternRewriter &rewriter, tosa::PadOp pad) {
       return reshape.getInput1();
   SmallVector<int64_t> shape = {1};
   llvm::append_range(shape, type.getShape());
-  auto shapeType = tosa::shapeType::get(rewriter.getContext(), 4);
-  auto attr = DenseIntElementsAttr::get(
-      RankedTensorType::get({4}, rewriter.getIndexType()), shape);
-  Value shapeValue = tosa::ConstShapeOp::create(rewriter, pad.getLoc(), shapeType, attr);
-  return tosa::ReshapeOp::create(
-      rewriter, pad.getLoc(), RankedTensorType::get(shape, type.getElementType()),
-      in, shapeValue);
+  return reshapeTo(rewriter, pad.getLoc(), in, shape);
 }
 
 /// PAD feeding a convolution: the padding becomes the convolution's (the
@@ -826,14 +833,8 @@ struct RaisePad : OpRewritePattern<tosa::PadOp> {
                                  static_cast<int32_t>(pad->value))
                        .getResult();
     auto outType = cast<RankedTensorType>(padOp.getOutput().getType());
-    if (outType.getRank() != 4) {
-      auto shapeType = tosa::shapeType::get(rewriter.getContext(), outType.getRank());
-      auto attr = DenseIntElementsAttr::get(
-          RankedTensorType::get({outType.getRank()}, rewriter.getIndexType()),
-          outType.getShape());
-      Value s = tosa::ConstShapeOp::create(rewriter, loc, shapeType, attr);
-      result = tosa::ReshapeOp::create(rewriter, loc, outType, result, s);
-    }
+    if (outType.getRank() != 4)
+      result = reshapeTo(rewriter, loc, result, outType.getShape());
     rewriter.replaceOp(padOp, result);
     return success();
   }

@@ -8,6 +8,7 @@
 #include "tinyts/TinyTSOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 
@@ -245,6 +246,8 @@ void kernelEffects(
 }
 
 } // namespace
+
+#include "tinyts/TinyTSInterfaces.cpp.inc"
 
 #define GET_OP_CLASSES
 #include "tinyts/TinyTSOps.cpp.inc"
@@ -618,3 +621,192 @@ TINYTS_KERNEL_EFFECTS(MaxPool2DOp)
 TINYTS_KERNEL_EFFECTS(ConcatOp)
 TINYTS_KERNEL_EFFECTS(ResizeNearestOp)
 #undef TINYTS_KERNEL_EFFECTS
+
+//===----------------------------------------------------------------------===//
+// Row mapping (RowMapOpInterface)
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Rows [lo, hi) of a windowed op's input read by output rows [begin, end):
+/// window `k` with `dilation` and `stride`, input row 0 at `padTop`.
+std::pair<int64_t, int64_t> windowRows(int64_t begin, int64_t end, int64_t k,
+                                       int64_t stride, int64_t dilation,
+                                       int64_t padTop) {
+  return {begin * stride - padTop,
+          (end - 1) * stride - padTop + dilation * (k - 1) + 1};
+}
+
+/// Clone of `op` with its row operands replaced by `rowInputs` and its
+/// destination by `init` (the result takes `init`'s type).
+Operation *cloneForBand(Operation *op, OpBuilder &b, ArrayRef<unsigned> rowOps,
+                        ValueRange rowInputs, Value init) {
+  IRMapping mapping;
+  Operation *band = b.clone(*op, mapping);
+  for (auto [idx, input] : llvm::zip(rowOps, rowInputs))
+    band->setOperand(idx, input);
+  cast<DestinationStyleOpInterface>(band).getDpsInitOperand(0)->set(init);
+  if (band->getNumResults() == 1)
+    band->getResult(0).setType(init.getType());
+  return band;
+}
+
+/// Band of a windowed op (conv, depthwise, pools): the window given is the
+/// unclipped one clipped to the input, so the padding shrinks to what is left
+/// of it at the tensor's top and bottom edges.
+template <typename OpTy>
+Operation *windowedBand(OpTy op, OpBuilder &b, ValueRange rowInputs, Value init,
+                        int64_t begin, int64_t end) {
+  auto [lo, hi] = cast<RowMapOpInterface>(op.getOperation()).getInputRows(0, begin, end);
+  int64_t rows = cast<ShapedType>(op->getOperand(0).getType()).getDimSize(1);
+  SmallVector<int64_t> pad(op.getPad());
+  pad[0] = std::max<int64_t>(0, -lo);
+  pad[1] = std::max<int64_t>(0, hi - rows);
+  auto band = cast<OpTy>(cloneForBand(op, b, {0}, rowInputs, init));
+  band.setPad(pad);
+  return band;
+}
+
+/// Row operands of an element-wise op: those not broadcast along the rows.
+SmallVector<unsigned> elementwiseRowOperands(Operation *op) {
+  int64_t rows = cast<ShapedType>(op->getResult(0).getType()).getDimSize(1);
+  SmallVector<unsigned> result;
+  auto dps = cast<DestinationStyleOpInterface>(op);
+  for (OpOperand &operand : op->getOpOperands())
+    if (!dps.isDpsInit(&operand) &&
+        cast<ShapedType>(operand.get().getType()).getDimSize(1) == rows)
+      result.push_back(operand.getOperandNumber());
+  return result;
+}
+
+} // namespace
+
+#define TINYTS_WINDOWED_ROWMAP(OP, KDIM, DILATION)                            \
+  SmallVector<unsigned> OP::getRowOperands() { return {0}; }                  \
+  std::pair<int64_t, int64_t> OP::getInputRows(unsigned, int64_t begin,       \
+                                               int64_t end) {                 \
+    return windowRows(begin, end, KDIM, getStride()[0], DILATION,             \
+                      getPad()[0]);                                           \
+  }                                                                           \
+  bool OP::acceptsRowTable() { return true; }                                 \
+  Operation *OP::createBand(OpBuilder &b, ValueRange rowInputs, Value init,   \
+                            int64_t begin, int64_t end) {                     \
+    return windowedBand(*this, b, rowInputs, init, begin, end);               \
+  }
+TINYTS_WINDOWED_ROWMAP(Conv2DOp, shapedOf(getWeights()).getDimSize(1),
+                       getDilation()[0])
+TINYTS_WINDOWED_ROWMAP(DepthwiseConv2DOp, shapedOf(getWeights()).getDimSize(0),
+                       getDilation()[0])
+TINYTS_WINDOWED_ROWMAP(AvgPool2DOp, getKernel()[0], 1)
+TINYTS_WINDOWED_ROWMAP(MaxPool2DOp, getKernel()[0], 1)
+#undef TINYTS_WINDOWED_ROWMAP
+
+#define TINYTS_ELEMENTWISE_ROWMAP(OP)                                         \
+  SmallVector<unsigned> OP::getRowOperands() {                                \
+    return elementwiseRowOperands(getOperation());                            \
+  }                                                                           \
+  std::pair<int64_t, int64_t> OP::getInputRows(unsigned, int64_t begin,       \
+                                               int64_t end) {                 \
+    return {begin, end};                                                      \
+  }                                                                           \
+  bool OP::acceptsRowTable() { return false; }                                \
+  Operation *OP::createBand(OpBuilder &b, ValueRange rowInputs, Value init,   \
+                            int64_t, int64_t) {                               \
+    return cloneForBand(getOperation(), b, getRowOperands(), rowInputs, init);\
+  }
+TINYTS_ELEMENTWISE_ROWMAP(AddOp)
+TINYTS_ELEMENTWISE_ROWMAP(MulOp)
+TINYTS_ELEMENTWISE_ROWMAP(QuantizeOp)
+#undef TINYTS_ELEMENTWISE_ROWMAP
+
+//===----------------------------------------------------------------------===//
+// Band ops
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Checks that `band` has the shape of `whole` except for its rows
+/// (dimension 1) and the same element type.
+LogicalResult checkBandShape(Operation *op, ShapedType whole, ShapedType band,
+                             StringRef what) {
+  if (whole.getElementType() != band.getElementType() ||
+      whole.getRank() != band.getRank() || whole.getRank() < 2 ||
+      !whole.hasStaticShape() || !band.hasStaticShape())
+    return op->emitOpError() << "expects " << what << " " << band
+                             << " to be a static band of " << whole
+                             << " (same rank >= 2 and element type)";
+  for (int64_t d = 0; d < whole.getRank(); ++d)
+    if (d != 1 && whole.getDimSize(d) != band.getDimSize(d))
+      return op->emitOpError()
+             << "expects " << what << " " << band << " to differ from "
+             << whole << " only in dimension 1 (rows), but dimension " << d
+             << " is " << band.getDimSize(d) << " instead of "
+             << whole.getDimSize(d);
+  return success();
+}
+
+/// Bands must tile `whole`'s rows exactly.
+LogicalResult checkTiling(Operation *op, ShapedType whole, TypeRange bands) {
+  int64_t total = 0;
+  for (auto [i, t] : llvm::enumerate(bands)) {
+    auto band = cast<ShapedType>(t);
+    if (failed(checkBandShape(op, whole, band, "band #" + std::to_string(i))))
+      return failure();
+    if (band.getDimSize(1) < 1)
+      return op->emitOpError() << "expects band #" << i << " to have at least one row";
+    total += band.getDimSize(1);
+  }
+  if (total != whole.getDimSize(1))
+    return op->emitOpError() << "expects the bands to tile the " << whole.getDimSize(1)
+                             << " rows exactly, but their heights add up to " << total;
+  return success();
+}
+
+} // namespace
+
+LogicalResult SplitOp::verify() {
+  auto whole = cast<ShapedType>(getInput().getType());
+  if (getHeights().size() != getBands().size())
+    return emitOpError() << "has " << getHeights().size() << " heights but "
+                         << getBands().size() << " results";
+  for (auto [i, h] : llvm::enumerate(getHeights()))
+    if (cast<ShapedType>(getBands()[i].getType()).getDimSize(1) != h)
+      return emitOpError() << "result #" << i << " has "
+                           << cast<ShapedType>(getBands()[i].getType()).getDimSize(1)
+                           << " rows but its height is " << h;
+  return checkTiling(*this, whole, getBands().getTypes());
+}
+
+LogicalResult JoinOp::verify() {
+  return checkTiling(*this, cast<ShapedType>(getResult().getType()),
+                     getBands().getTypes());
+}
+
+LogicalResult WindowOp::verify() {
+  if (getBands().empty())
+    return emitOpError() << "expects at least one band";
+  auto result = cast<ShapedType>(getResult().getType());
+  SmallVector<int64_t> heights;
+  for (auto [i, t] : llvm::enumerate(getBands().getTypes())) {
+    auto band = cast<ShapedType>(t);
+    if (failed(checkBandShape(*this, result, band, "band #" + std::to_string(i))))
+      return failure();
+    heights.push_back(band.getDimSize(1));
+  }
+  int64_t offset = getOffset(), rows = result.getDimSize(1);
+  int64_t total = 0;
+  for (int64_t h : heights)
+    total += h;
+  if (offset < 0 || offset >= heights.front())
+    return emitOpError() << "expects the offset to fall in the first band "
+                            "(0 <= offset < "
+                         << heights.front() << ") but got " << offset;
+  if (rows < 1 || offset + rows > total)
+    return emitOpError() << "window rows [" << offset << ", " << offset + rows
+                         << ") exceed the " << total << " rows of its bands";
+  if (offset + rows <= total - heights.back())
+    return emitOpError() << "window rows [" << offset << ", " << offset + rows
+                         << ") do not reach the last band (rows from "
+                         << total - heights.back() << "): drop it";
+  return success();
+}

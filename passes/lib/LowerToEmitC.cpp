@@ -39,6 +39,12 @@ struct Pointer {
   Value arg;
   std::string expr;
   SmallVector<int64_t> strides;
+  /// The named base (global or argument) and the element offset from it,
+  /// when known statically (used to tell whether a window is contiguous).
+  std::string root;
+  int64_t rootOffset = 0;
+  /// A window whose rows are not at one stride: one C expression per row.
+  SmallVector<std::string> rows;
 };
 
 std::string cTypeName(Type elem) {
@@ -112,6 +118,7 @@ public:
       Pointer p;
       p.arg = newArg;
       p.strides = stridesOf(cast<MemRefType>(oldArg.getType()));
+      p.root = argName(newArg);
       pointers[oldArg] = p;
     }
     builder.setInsertionPointToStart(entryBlock);
@@ -152,7 +159,20 @@ private:
 
   /// Whether a memref operand is a dense row-major buffer (identity layout).
   static bool contiguous(Value v) {
-    return cast<MemRefType>(v.getType()).getLayout().isIdentity();
+    auto type = cast<MemRefType>(v.getType());
+    if (type.getLayout().isIdentity())
+      return true;
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (!type.hasStaticShape() || failed(type.getStridesAndOffset(strides, offset)))
+      return false;
+    int64_t dense = 1;
+    for (int64_t d = type.getRank() - 1; d >= 0; --d) {
+      if (type.getDimSize(d) != 1 && strides[d] != dense)
+        return false;
+      dense *= type.getDimSize(d);
+    }
+    return true;
   }
 
   static SmallVector<int64_t> stridesOf(MemRefType type) {
@@ -264,6 +284,8 @@ private:
                         SmallVector<int64_t> strides) {
     Pointer r;
     r.strides = std::move(strides);
+    r.root = p.root;
+    r.rootOffset = p.rootOffset + elements;
     if (elements == 0) {
       r.arg = p.arg;
       r.expr = p.expr;
@@ -290,6 +312,7 @@ private:
         return op->emitError() << "unknown global @" << get.getName();
       Pointer p;
       p.expr = name->second;
+      p.root = name->second;
       p.strides = stridesOf(get.getType());
       pointers[get.getResult()] = p;
       return success();
@@ -305,6 +328,9 @@ private:
       Pointer p;
       p.strides = stridesOf(view.getType());
       p.expr = "(" + base + " + " + std::to_string(shift.getInt()) + ")";
+      // Byte shift == element offset for the int8 activations windows view.
+      p.root = src->root;
+      p.rootOffset = src->rootOffset + shift.getInt();
       if (!elem.isInteger(8))
         p.expr = "((" + cTypeName(elem) + " *)" + p.expr + ")";
       pointers[view.getResult()] = p;
@@ -332,6 +358,8 @@ private:
           offsetPointer(*src, elements, stridesOf(sub.getType()));
       return success();
     }
+    if (auto window = dyn_cast<WindowOp>(op))
+      return lowerWindow(window);
     if (auto copy = dyn_cast<memref::CopyOp>(op)) {
       auto type = cast<MemRefType>(copy.getSource().getType());
       if (!contiguous(copy.getSource()) || !contiguous(copy.getTarget()))
@@ -520,6 +548,83 @@ private:
     return lowerGeneric(outer);
   }
 
+  /// A window over bands: a plain pointer when its rows are at one stride in
+  /// memory (adjacent bands), otherwise one C expression per row for a
+  /// row-pointer table.
+  LogicalResult lowerWindow(WindowOp window) {
+    SmallVector<Pointer> bands;
+    for (Value band : window.getBands()) {
+      FailureOr<Pointer> p = pointerOf(window, band);
+      if (failed(p))
+        return failure();
+      auto type = cast<MemRefType>(band.getType());
+      if (type.getRank() < 3 || p->strides.size() != static_cast<size_t>(type.getRank()) ||
+          p->strides.back() != 1)
+        return window.emitError() << "expects bands with contiguous rows of "
+                                     "contiguous channels, got "
+                                  << type;
+      bands.push_back(*p);
+    }
+    int64_t rows = cast<MemRefType>(window.getType()).getDimSize(1);
+    SmallVector<std::pair<size_t, int64_t>> where; // (band, row in band)
+    size_t band = 0;
+    int64_t row = window.getOffset();
+    for (int64_t r = 0; r < rows; ++r, ++row) {
+      while (row >= cast<MemRefType>(window.getBands()[band].getType()).getDimSize(1)) {
+        row -= cast<MemRefType>(window.getBands()[band].getType()).getDimSize(1);
+        ++band;
+      }
+      where.push_back({band, row});
+    }
+    const Pointer &first = bands[where.front().first];
+    int64_t rowStride = first.strides[1];
+    bool uniform = true;
+    for (auto [i, w] : llvm::enumerate(where)) {
+      const Pointer &p = bands[w.first];
+      uniform &= !p.root.empty() && p.root == first.root && p.strides == first.strides &&
+                 p.rootOffset + w.second * p.strides[1] ==
+                     first.rootOffset + where.front().second * rowStride +
+                         static_cast<int64_t>(i) * rowStride;
+    }
+    SmallVector<int64_t> strides = stridesOf(cast<MemRefType>(window.getType()));
+    strides[1] = rowStride;
+    for (size_t d = 2; d < strides.size(); ++d)
+      strides[d] = first.strides[d];
+    Pointer result = offsetPointer(first, where.front().second * rowStride, strides);
+    if (!uniform) {
+      for (auto [b, r] : where) {
+        const Pointer &p = bands[b];
+        if (p.strides[2] != first.strides[2])
+          return window.emitError() << "expects the same pixel stride in every band";
+        Pointer rp = offsetPointer(p, r * p.strides[1], p.strides);
+        result.rows.push_back(rp.arg ? argName(rp.arg) : rp.expr);
+      }
+    }
+    pointers[window.getResult()] = result;
+    return success();
+  }
+
+  /// Calls `callee` on `args`; when the input (argument 0, with the row
+  /// stride at argument `rowStrideArg`) is a non-contiguous window, calls its
+  /// `_rows_s8` variant on a row-pointer table built in a block scope.
+  void callWindowed(Operation *op, Value input, StringRef callee,
+                    SmallVector<Attribute> args, ArrayRef<Value> operands,
+                    size_t rowStrideArg) {
+    const Pointer &p = pointers[input];
+    if (p.rows.empty())
+      return call(op, callee, args, operands);
+    std::string table = "const int8_t *const tinyts_rows[" +
+                        std::to_string(p.rows.size()) + "] = {" +
+                        llvm::join(p.rows, ", ") + "};";
+    emitc::VerbatimOp::create(builder, op->getLoc(), builder.getStringAttr("{ " + table));
+    args[0] = opaque("tinyts_rows");
+    args.erase(args.begin() + rowStrideArg);
+    std::string rowsCallee = callee.str();
+    rowsCallee.replace(rowsCallee.rfind("_s8"), 3, "_rows_s8");
+    call(op, rowsCallee, args, operands);
+    emitc::VerbatimOp::create(builder, op->getLoc(), builder.getStringAttr("}"));
+  }
+
   /// Checks an NHWC activation (batch 1, contiguous channels) and returns
   /// {H, W, C, row stride, pixel stride}.
   FailureOr<std::array<int64_t, 5>> nhwc(Operation *op, Value v, StringRef name) {
@@ -596,7 +701,7 @@ private:
       }
       args.push_back(opaque(expr));
     }
-    call(op, callee, args, operands);
+    callWindowed(op, op.getInput(), callee, args, operands, /*rowStrideArg=*/4);
     return success();
   }
 
@@ -733,7 +838,7 @@ private:
         i32(op.getPad()[0]), i32(op.getPad()[2]),
         i32(op.getClampMin()),
         i32(op.getClampMax())};
-    call(op, callee, args, operands);
+    callWindowed(op, op.getInput(), callee, args, operands, /*rowStrideArg=*/4);
     return success();
   }
 

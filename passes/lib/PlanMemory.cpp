@@ -16,6 +16,8 @@
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <set>
+
 namespace mlir {
 namespace tinyts {
 #define GEN_PASS_DEF_TINYTSPLANMEMORY
@@ -29,8 +31,16 @@ using namespace mlir::tinyts;
 namespace {
 
 /// One buffer to place: one or several allocations merged by in-place reuse.
+/// A part of a buffer with its own live interval, at a fixed offset inside
+/// the buffer (a band of rows of a buffer accessed band by band).
+struct Piece {
+  int64_t offset, size, first, last;
+};
+
 struct Buffer {
   SmallVector<Operation *> allocs;
+  /// Parts with their own intervals; empty: the whole buffer, [first, last].
+  SmallVector<Piece> pieces;
   int64_t size = 0;
   int64_t first = 0;
   int64_t last = 0;
@@ -65,8 +75,60 @@ void collectUsers(Value root, SmallVectorImpl<Operation *> &users) {
         if (view.getViewSource() == v)
           for (Value r : user->getResults())
             worklist.push_back(r);
-      if (isa<memref::CastOp>(user))
+      if (isa<memref::CastOp, WindowOp>(user))
         worklist.push_back(user->getResult(0));
+    }
+  }
+}
+
+/// Rows [lo, hi) of a buffer touched by `user` at some point of the schedule.
+struct RowAccess {
+  int64_t lo, hi;
+  Operation *user;
+};
+
+/// Whether `sub` selects whole rows [offset, offset + size) of its source
+/// (dimension 1 only, unit strides).
+std::optional<std::pair<int64_t, int64_t>> rowBand(memref::SubViewOp sub) {
+  auto source = cast<MemRefType>(sub.getSource().getType());
+  if (source.getRank() < 2 || !sub.getOffsets().empty() ||
+      !sub.getSizes().empty() || !sub.getStrides().empty() ||
+      sub.getType().getRank() != source.getRank())
+    return std::nullopt;
+  for (int64_t d = 0; d < source.getRank(); ++d) {
+    if (sub.getStaticStrides()[d] != 1)
+      return std::nullopt;
+    if (d != 1 && (sub.getStaticOffsets()[d] != 0 ||
+                   sub.getStaticSizes()[d] != source.getDimSize(d)))
+      return std::nullopt;
+  }
+  return std::make_pair(sub.getStaticOffsets()[1], sub.getStaticSizes()[1]);
+}
+
+/// Every use of `root` (rows [0, rows)) with the rows it touches: row-band
+/// subviews narrow the range, other views and windows pass it on.
+void collectRowAccesses(Value root, int64_t rows, SmallVectorImpl<RowAccess> &out) {
+  SmallVector<std::tuple<Value, int64_t, int64_t>> worklist = {{root, 0, rows}};
+  while (!worklist.empty()) {
+    auto [v, lo, hi] = worklist.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      out.push_back({lo, hi, user});
+      if (auto sub = dyn_cast<memref::SubViewOp>(user)) {
+        if (auto band = rowBand(sub))
+          worklist.push_back({sub.getResult(), lo + band->first,
+                              lo + band->first + band->second});
+        else
+          worklist.push_back({sub.getResult(), lo, hi});
+        continue;
+      }
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
+        if (view.getViewSource() == v)
+          for (Value r : user->getResults())
+            worklist.push_back({r, lo, hi});
+        continue;
+      }
+      if (isa<memref::CastOp, WindowOp>(user))
+        worklist.push_back({user->getResult(0), lo, hi});
     }
   }
 }
@@ -138,6 +200,13 @@ struct PlanMemoryPass : tinyts::impl::TinyTSPlanMemoryBase<PlanMemoryPass> {
     for (auto [i, op] : llvm::enumerate(body))
       index[&op] = i;
 
+    if (inputInArena)
+      copyInputsIntoArena(func);
+    elideJoinCopies(body);
+    index.clear();
+    for (auto [i, op] : llvm::enumerate(body))
+      index[&op] = i;
+
     // Every allocation, top level only.
     SmallVector<Operation *> allocs;
     WalkResult walk = func.walk([&](Operation *op) {
@@ -159,6 +228,7 @@ struct PlanMemoryPass : tinyts::impl::TinyTSPlanMemoryBase<PlanMemoryPass> {
     // buffer of the same type whose last use is that kernel.
     llvm::EquivalenceClasses<Operation *> classes;
     DenseMap<Operation *, std::pair<int64_t, int64_t>> interval;
+    DenseMap<Operation *, SmallVector<Piece>> pieces;
     DenseMap<Operation *, int64_t> bytes;
     for (Operation *alloc : allocs) {
       classes.insert(alloc);
@@ -181,6 +251,7 @@ struct PlanMemoryPass : tinyts::impl::TinyTSPlanMemoryBase<PlanMemoryPass> {
       if (first == INT64_MAX)
         first = last = index[alloc];
       interval[alloc] = {first, last};
+      pieces[alloc] = rowPieces(alloc, body, index);
     }
     if (inPlace) {
       for (Operation &op : body) {
@@ -193,6 +264,7 @@ struct PlanMemoryPass : tinyts::impl::TinyTSPlanMemoryBase<PlanMemoryPass> {
         for (Value input : inPlaceCandidates(&op)) {
           Operation *in = input.getDefiningOp();
           if (!in || !interval.count(in) || in == out ||
+              !pieces[in].empty() || !pieces[out].empty() ||
               input.getType() != dps.getDpsInitOperand(0)->get().getType() ||
               interval[in].second != index[&op] ||
               classes.isEquivalent(in, out))
@@ -233,6 +305,8 @@ struct PlanMemoryPass : tinyts::impl::TinyTSPlanMemoryBase<PlanMemoryPass> {
         return index[x] < index[y];
       });
       b.writer = firstWriter(b.allocs.front());
+      if (b.allocs.size() == 1)
+        b.pieces = pieces[b.allocs.front()];
       buffers.push_back(std::move(b));
     }
     if (scratch) {
@@ -253,29 +327,162 @@ struct PlanMemoryPass : tinyts::impl::TinyTSPlanMemoryBase<PlanMemoryPass> {
         return x.size > y.size;
       return x.first < y.first;
     });
-    SmallVector<const Buffer *> placed;
+    // Lowest aligned offset where no piece overlaps a placed piece that is
+    // live at the same time.
+    SmallVector<Piece> placed;
     for (Buffer &b : buffers) {
-      SmallVector<const Buffer *> overlapping;
-      for (const Buffer *p : placed)
-        if (p->first <= b.last && b.first <= p->last)
-          overlapping.push_back(p);
-      llvm::sort(overlapping, [](const Buffer *x, const Buffer *y) {
-        return x->offset < y->offset;
-      });
+      SmallVector<Piece> mine = b.pieces;
+      if (mine.empty())
+        mine.push_back({0, b.size, b.first, b.last});
+      // Offsets in the open interval (lo, hi) are forbidden.
+      SmallVector<std::pair<int64_t, int64_t>> forbidden;
+      for (const Piece &m : mine)
+        for (const Piece &p : placed)
+          if (p.first <= m.last && m.first <= p.last)
+            forbidden.push_back({p.offset - m.offset - m.size, p.offset + p.size - m.offset});
+      llvm::sort(forbidden);
       int64_t candidate = 0;
-      for (const Buffer *p : overlapping) {
-        if (candidate + b.size <= p->offset)
+      for (auto [lo, hi] : forbidden) {
+        if (candidate <= lo)
           break;
-        candidate = std::max<int64_t>(
-            candidate, llvm::alignTo(p->offset + p->size, alignment));
+        if (candidate < hi)
+          candidate = llvm::alignTo(hi, alignment);
+      }
+      // A later interval may start below the candidate: sweep until stable.
+      for (bool moved = true; moved;) {
+        moved = false;
+        for (auto [lo, hi] : forbidden)
+          if (lo < candidate && candidate < hi) {
+            candidate = llvm::alignTo(hi, alignment);
+            moved = true;
+          }
       }
       b.offset = candidate;
-      placed.push_back(&b);
+      for (const Piece &m : mine)
+        placed.push_back({candidate + m.offset, m.size, m.first, m.last});
     }
     llvm::sort(buffers, [](const Buffer &x, const Buffer &y) {
       return x.first < y.first;
     });
     return buffers;
+  }
+
+  /// Pieces of an allocation accessed band by band (rows along dimension 1):
+  /// one per run of rows between band boundaries, each live from its first to
+  /// its last access. Empty if some access covers the whole buffer only or
+  /// the buffer has a single piece.
+  static SmallVector<Piece> rowPieces(Operation *alloc, Block &body,
+                                      DenseMap<Operation *, int64_t> &index) {
+    auto type = cast<MemRefType>(alloc->getResult(0).getType());
+    if (type.getRank() < 2 || !type.hasStaticShape())
+      return {};
+    int64_t rows = type.getDimSize(1);
+    unsigned elemBytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+    int64_t rowBytes = type.getNumElements() / rows * elemBytes;
+    SmallVector<RowAccess> accesses;
+    collectRowAccesses(alloc->getResult(0), rows, accesses);
+    std::set<int64_t> cuts = {0, rows};
+    SmallVector<std::tuple<int64_t, int64_t, int64_t>> touches;
+    for (const RowAccess &a : accesses) {
+      if (isa<ViewLikeOpInterface, memref::CastOp, WindowOp, memref::DeallocOp>(a.user))
+        continue;
+      Operation *top = body.findAncestorOpInBlock(*a.user);
+      if (!top)
+        continue;
+      cuts.insert(a.lo);
+      cuts.insert(a.hi);
+      touches.push_back({a.lo, a.hi, index[top]});
+    }
+    if (cuts.size() <= 2 || touches.empty())
+      return {};
+    SmallVector<Piece> result;
+    SmallVector<int64_t> bounds(cuts.begin(), cuts.end());
+    for (size_t i = 0; i + 1 < bounds.size(); ++i) {
+      int64_t first = INT64_MAX, last = INT64_MIN;
+      for (auto [lo, hi, t] : touches)
+        if (lo < bounds[i + 1] && bounds[i] < hi) {
+          first = std::min(first, t);
+          last = std::max(last, t);
+        }
+      if (first == INT64_MAX)
+        continue; // rows nobody touches need no memory
+      result.push_back({bounds[i] * rowBytes, (bounds[i + 1] - bounds[i]) * rowBytes,
+                        first, last});
+    }
+    return result;
+  }
+
+  /// input-in-arena: each read-only integer memref argument is copied into a
+  /// new allocation at entry, which the ops read instead.
+  static void copyInputsIntoArena(func::FuncOp func) {
+    Block &body = func.getBody().front();
+    OpBuilder builder(func.getContext());
+    builder.setInsertionPointToStart(&body);
+    for (BlockArgument arg : body.getArguments()) {
+      auto type = dyn_cast<MemRefType>(arg.getType());
+      if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+          !type.getElementType().isInteger(8) || arg.use_empty())
+        continue;
+      bool written = false;
+      SmallVector<Operation *> users;
+      collectUsers(arg, users);
+      for (Operation *user : users) {
+        if (auto dps = dyn_cast<DestinationStyleOpInterface>(user))
+          for (OpOperand &init : dps.getDpsInitsMutable())
+            written |= init.get().getType() == type && init.get() == arg;
+        if (auto copy = dyn_cast<memref::CopyOp>(user))
+          written |= copy.getTarget() == arg;
+      }
+      if (written)
+        continue;
+      Value copy = memref::AllocOp::create(builder, func.getLoc(), type);
+      arg.replaceAllUsesWith(copy);
+      memref::CopyOp::create(builder, func.getLoc(), arg, copy);
+    }
+  }
+
+  /// A tinyts.join bufferizes to a buffer and one memref.copy per band: let
+  /// each band's producer write into its rows instead (the band's own
+  /// allocation becomes a subview of the joined buffer).
+  static void elideJoinCopies(Block &body) {
+    SmallVector<memref::CopyOp> copies(body.getOps<memref::CopyOp>());
+    for (memref::CopyOp copy : copies) {
+      auto src = copy.getSource().getDefiningOp<memref::AllocOp>();
+      auto dst = copy.getTarget().getDefiningOp<memref::SubViewOp>();
+      if (!src || !dst || !rowBand(dst) || src.getType().getShape() !=
+                                               dst.getType().getShape())
+        continue;
+      Value base = dst.getSource();
+      auto baseAlloc = base.getDefiningOp<memref::AllocOp>();
+      if (!baseAlloc && !isa<BlockArgument>(base))
+        continue;
+      // The copy must be the band's last use.
+      bool usedAfter = llvm::any_of(src->getUsers(), [&](Operation *u) {
+        Operation *top = body.findAncestorOpInBlock(*u);
+        return top && top != copy && copy->isBeforeInBlock(top) &&
+               !isa<memref::DeallocOp>(u);
+      });
+      if (usedAfter)
+        continue;
+      OpBuilder builder(copy);
+      if (baseAlloc) {
+        baseAlloc->moveBefore(&body, body.begin());
+        builder.setInsertionPointAfter(baseAlloc);
+      } else {
+        builder.setInsertionPointToStart(&body);
+      }
+      auto place = memref::SubViewOp::create(
+          builder, dst.getLoc(), dst.getType(), base, dst.getMixedOffsets(),
+          dst.getMixedSizes(), dst.getMixedStrides());
+      for (Operation *u : llvm::make_early_inc_range(src->getUsers()))
+        if (isa<memref::DeallocOp>(u))
+          u->erase();
+      copy->erase();
+      src.getResult().replaceAllUsesWith(place.getResult());
+      src->erase();
+      if (dst.use_empty())
+        dst->erase();
+    }
   }
 
   /// Name of the first op that writes into the allocation (for the plan).

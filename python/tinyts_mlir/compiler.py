@@ -250,7 +250,9 @@ clean:
 
 
 def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
-            prefix: str = "tinyts_model", kernels: bool = True) -> CompiledModel:
+            prefix: str = "tinyts_model", kernels: bool = True,
+            strategy: str = "layerwise", band_height: int = 1,
+            order: str = "depth-first", segments: str = "") -> CompiledModel:
     """Compile an int8 TFLite model (path, bytes or imported module) to C.
 
     Float-IO models (a QUANTIZE from float first, a DEQUANTIZE to float last)
@@ -273,6 +275,10 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
         quant_in, quant_out = pipeline.float_io_quantization(module)
         inputs = _tensor_infos(func, "arg", quant_in)
         outputs = _tensor_infos(func, "res", quant_out)
+        if strategy == "split":
+            pipeline.split(module, band_height, order, segments)
+        elif strategy != "layerwise":
+            raise ValueError(f"unknown strategy '{strategy}': expected split or layerwise")
         plan = pipeline.plan(module)
         pipeline.lower_to_emitc(module, prefix)
         source = translate_to_c(module)

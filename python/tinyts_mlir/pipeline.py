@@ -27,8 +27,15 @@ PLAN_PIPELINE = (
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-results-to-out-params{modify-public-functions hoist-static-allocs},"
     "canonicalize,"
-    "tinyts-plan-memory)"
+    "tinyts-plan-memory{input-in-arena=%s})"
 )
+
+# Tensor splitting (strategy="split"): band ops, then their order.
+SPLIT_PIPELINE = (
+    "builtin.module(func.func(tinyts-split{band-height=%d segments=%s},"
+    " tinyts-schedule{order=%s}, canonicalize))")
+
+ORDERS = ("depth-first", "breadth-first", "min-peak")
 
 EMITC_PIPELINE = (
     "builtin.module("
@@ -136,9 +143,21 @@ def float_io_quantization(module: ir.Module) -> tuple[dict[int, tuple[float, int
     return ins, outs
 
 
-def plan(module: ir.Module) -> MemoryPlan:
+def split(module: ir.Module, band_height: int, order: str = "depth-first",
+          segments: str = "") -> None:
+    """Split a raised ``module`` into row bands and order them, in place."""
+    if order not in ORDERS:
+        raise ValueError(f"unknown order '{order}': expected one of {', '.join(ORDERS)}")
+    if band_height < 1:
+        raise ValueError(f"band height must be >= 1, got {band_height}")
+    _run(module, SPLIT_PIPELINE % (band_height, f'"{segments}"' if segments else '""', order),
+         "tensor splitting")
+
+
+def plan(module: ir.Module, input_in_arena: bool = True) -> MemoryPlan:
     """Bufferize and plan a raised ``module`` in place; return the plan."""
-    _run(module, PLAN_PIPELINE, "bufferization and memory planning")
+    _run(module, PLAN_PIPELINE % ("true" if input_in_arena else "false"),
+         "bufferization and memory planning")
     func = model_function(module)
     arena = ir.IntegerAttr(func.attributes["tinyts.arena_bytes"]).value
     buffers = []

@@ -15,6 +15,8 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "tinyts/TinyTSDialect.h"
 
+#include "tinyts/TinyTSInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "tinyts/TinyTSOps.h.inc"
 

@@ -10,6 +10,7 @@
 #define TINYTS_OPS_TD
 
 include "tinyts/TinyTSDialect.td"
+include "tinyts/TinyTSInterfaces.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -42,7 +43,7 @@ class TinyTS_KernelOp<string mnemonic, list<Trait> traits = []>
 // Convolutions
 //===----------------------------------------------------------------------===//
 
-class TinyTS_ConvLikeOp<string mnemonic> : TinyTS_KernelOp<mnemonic> {
+class TinyTS_ConvLikeOp<string mnemonic> : TinyTS_KernelOp<mnemonic, [DeclareOpInterfaceMethods<TinyTS_RowMapOpInterface>]> {
   let arguments = (ins
     TinyTS_I8Shaped:$input,
     TinyTS_I8Shaped:$weights,
@@ -152,7 +153,7 @@ def TinyTS_FullyConnectedOp : TinyTS_KernelOp<"fully_connected"> {
 // Elementwise add
 //===----------------------------------------------------------------------===//
 
-def TinyTS_AddOp : TinyTS_KernelOp<"add"> {
+def TinyTS_AddOp : TinyTS_KernelOp<"add", [DeclareOpInterfaceMethods<TinyTS_RowMapOpInterface>]> {
   let summary = "int8 elementwise addition with TFLite's rescaling";
   let description = [{
     TFLite's int8 ADD: each input is offset by its zero point, shifted left
@@ -199,7 +200,7 @@ def TinyTS_AddOp : TinyTS_KernelOp<"add"> {
 // Average pooling
 //===----------------------------------------------------------------------===//
 
-def TinyTS_AvgPool2DOp : TinyTS_KernelOp<"avg_pool2d"> {
+def TinyTS_AvgPool2DOp : TinyTS_KernelOp<"avg_pool2d", [DeclareOpInterfaceMethods<TinyTS_RowMapOpInterface>]> {
   let summary = "int8 average pooling with TFLite's rounding";
   let description = [{
     TFLite's int8 AVERAGE_POOL_2D: the average over the window's elements
@@ -270,7 +271,7 @@ def TinyTS_SoftmaxOp : TinyTS_KernelOp<"softmax"> {
 // Elementwise multiply
 //===----------------------------------------------------------------------===//
 
-def TinyTS_MulOp : TinyTS_KernelOp<"mul"> {
+def TinyTS_MulOp : TinyTS_KernelOp<"mul", [DeclareOpInterfaceMethods<TinyTS_RowMapOpInterface>]> {
   let summary = "int8 elementwise multiplication with TFLite's requantization";
   let description = [{
     TFLite's int8 MUL: `out = clamp(rq((lhs - lhs_zp) * (rhs - rhs_zp),
@@ -397,7 +398,7 @@ def TinyTS_PadOp : TinyTS_KernelOp<"pad"> {
 // Float model boundaries
 //===----------------------------------------------------------------------===//
 
-def TinyTS_QuantizeOp : TinyTS_KernelOp<"quantize"> {
+def TinyTS_QuantizeOp : TinyTS_KernelOp<"quantize", [DeclareOpInterfaceMethods<TinyTS_RowMapOpInterface>]> {
   let summary = "float32 to int8 quantization (a float model's first op)";
   let description = [{
     TFLite's QUANTIZE from float: `out = clamp(round_half_away(in / scale) +
@@ -450,7 +451,7 @@ def TinyTS_DequantizeOp : TinyTS_KernelOp<"dequantize"> {
 // Max pooling, concatenation, resize
 //===----------------------------------------------------------------------===//
 
-def TinyTS_MaxPool2DOp : TinyTS_KernelOp<"max_pool2d"> {
+def TinyTS_MaxPool2DOp : TinyTS_KernelOp<"max_pool2d", [DeclareOpInterfaceMethods<TinyTS_RowMapOpInterface>]> {
   let summary = "int8 max pooling";
   let description = [{
     TFLite's int8 MAX_POOL_2D: the maximum over the window's elements that
@@ -525,6 +526,81 @@ def TinyTS_ResizeNearestOp : TinyTS_KernelOp<"resize_nearest"> {
     $input `outs` `(` $init `:` type($init) `)`
     attr-dict `:` type($input) (`->` type($result)^)?
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Row bands (tensor splitting)
+//===----------------------------------------------------------------------===//
+
+def TinyTS_SplitOp : TinyTS_Op<"split", [Pure]> {
+  let summary = "view a tensor as consecutive row bands";
+  let description = [{
+    Splits `input` along dimension 1 (the rows of NHWC) into bands of the
+    given heights, top to bottom; the heights must add up to the input's
+    rows. Used where a tensor that is materialised whole (the model input, or
+    the result of an op that is not split) feeds a split segment. Bufferizes
+    to one subview per band, so each band can be released as soon as its
+    last reader has run (input eviction).
+
+    ```mlir
+    %b:3 = tinyts.split %x heights [4, 4, 2]
+           : tensor<1x10x8x3xi8> -> tensor<1x4x8x3xi8>, tensor<1x4x8x3xi8>, tensor<1x2x8x3xi8>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$heights);
+  let results = (outs Variadic<AnyRankedTensor>:$bands);
+  let assemblyFormat = [{
+    $input `heights` $heights attr-dict `:` type($input) `->` type($bands)
+  }];
+  let hasVerifier = 1;
+}
+
+def TinyTS_WindowOp : TinyTS_Op<"window", [Pure]> {
+  let summary = "a window of rows spanning adjacent bands";
+  let description = [{
+    The rows `[offset, offset + R)` of the concatenation (along dimension 1)
+    of consecutive bands of one tensor, where `R` is the result's row count:
+    the rows a windowed kernel (a 3x3 convolution, a strided pool) needs for
+    one band of its output, including halo rows of the neighbouring bands.
+    Every band is needed: the window starts in the first band and ends in the
+    last. Nothing is copied: after bufferization the op stays as a view on
+    memrefs, and `tinyts-lower-to-emitc` passes a plain pointer and row stride
+    when the bands are adjacent in memory, otherwise a table of row pointers.
+
+    ```mlir
+    %w = tinyts.window %b0, %b1 offset 3
+           : tensor<1x4x8x3xi8>, tensor<1x4x8x3xi8> -> tensor<1x3x8x3xi8>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyShaped>:$bands, I64Attr:$offset);
+  let results = (outs AnyShaped:$result);
+  let assemblyFormat = [{
+    $bands `offset` $offset attr-dict `:` type($bands) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def TinyTS_JoinOp : TinyTS_Op<"join", [Pure]> {
+  let summary = "join row bands into the whole tensor";
+  let description = [{
+    Concatenates consecutive row bands along dimension 1 into the tensor
+    they tile exactly, before an op that cannot be split (MEAN, FULLY
+    CONNECTED, a reshape) or a function result. Bufferizes to one buffer and
+    a copy per band; `tinyts-plan-memory` then lets each band's producer
+    write into its place directly, so a join costs neither copies nor a
+    second buffer.
+
+    ```mlir
+    %t = tinyts.join %b0, %b1
+           : tensor<1x4x8x3xi8>, tensor<1x2x8x3xi8> -> tensor<1x6x8x3xi8>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$bands);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $bands attr-dict `:` type($bands) `->` type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 #endif // TINYTS_OPS_TD

@@ -88,6 +88,104 @@ def TinyTSRaiseKernels : Pass<"tinyts-raise-kernels"> {
   ];
 }
 
+def TinyTSSplit : Pass<"tinyts-split", "::mlir::func::FuncOp"> {
+  let summary = "Split activation tensors into row bands and every op into "
+                "per-band ops (no recomputation)";
+  let description = [{
+    Rewrites every selected op implementing `RowMapOpInterface` (convolutions,
+    depthwise convolutions, pools, element-wise add/mul, quantize) whose
+    result has at least `min-rows` rows into one op per band of
+    `band-height` output rows. Each band op reads exactly the input rows its
+    band needs (`getInputRows`), clipped to the input with the padding
+    adjusted at the top and bottom edges:
+
+    * from the producer's bands when the producer is split too: the band
+      itself when the rows match, otherwise a `tinyts.window` spanning the
+      adjacent bands (the halo rows come from the neighbouring band, which is
+      kept alive, never recomputed);
+    * from a `tinyts.split` of a tensor materialised whole (the model input,
+      or the result of an op that is not split).
+
+    Consecutive split ops form segments: no tensor inside a segment is ever
+    materialised whole. Results still used by an op that is not split (MEAN,
+    FULLY_CONNECTED, softmax, a reshape, a generic op) or returned are
+    rebuilt by `tinyts.join`. Every output row is computed exactly once, so
+    the MACs of the split function equal the original's.
+
+    An op whose kernel cannot read a row-pointer table (add, mul, quantize)
+    is split only when each of its bands reads within one band of every
+    input; otherwise it is left whole, with a remark saying why.
+
+    Options: `band-height` (rows per band; the same for every split tensor),
+    `segments` (which row-mappable ops to split, as ranges `a-b` of their
+    index among the function's row-mappable ops; empty = all), `min-rows`.
+    Band ops carry `tinyts.band = [layer, band, first row, end row]`, where
+    `layer` is the op's position in the function before splitting;
+    `tinyts-schedule` orders them.
+
+    Example (`band-height=2`):
+
+    ```mlir
+    %0 = tinyts.depthwise_conv2d %x, %w, %b outs(%e : tensor<1x4x4x8xi8>)
+           stride [1, 1] pad [1, 1, 1, 1] ... -> tensor<1x4x4x8xi8>
+    ```
+
+    becomes
+
+    ```mlir
+    %x:2 = tinyts.split %x heights [2, 2] : ...
+    %w0 = tinyts.window %x#0, %x#1 offset 0 : ... -> tensor<1x3x4x8xi8>
+    %0 = tinyts.depthwise_conv2d %w0, %w, %b outs(%e0 : tensor<1x2x4x8xi8>)
+           stride [1, 1] pad [1, 0, 1, 1] ... {tinyts.band = array<i64: 0, 0, 0, 2>}
+    %w1 = tinyts.window %x#0, %x#1 offset 1 : ... -> tensor<1x3x4x8xi8>
+    %1 = tinyts.depthwise_conv2d %w1, %w, %b outs(%e1 : tensor<1x2x4x8xi8>)
+           stride [1, 1] pad [0, 1, 1, 1] ... {tinyts.band = array<i64: 0, 1, 2, 4>}
+    %r = tinyts.join %0, %1 : ... -> tensor<1x4x4x8xi8>
+    ```
+  }];
+  let options = [
+    Option<"bandHeight", "band-height", "int64_t", /*default=*/"1",
+           "Rows per band of every split tensor">,
+    Option<"segments", "segments", "std::string", /*default=*/"\"\"",
+           "Ranges a-b (inclusive) of row-mappable op indices to split; empty: all">,
+    Option<"minRows", "min-rows", "int64_t", /*default=*/"2",
+           "Do not split results with fewer rows than this">,
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def TinyTSSchedule : Pass<"tinyts-schedule", "::mlir::func::FuncOp"> {
+  let summary = "Order the band ops of a split function";
+  let description = [{
+    Reorders the ops of a straight-line function (on tensors, after
+    `tinyts-split`) within their dependences:
+
+    * `depth-first` (default): demand-driven from the function's results, a
+      band of a layer is computed as soon as the next layer's band needs it,
+      so only the rows in flight are live (TinyTS's order);
+    * `breadth-first`: layer by layer (each op's bands in row order), the
+      order of the unsplit model;
+    * `min-peak`: greedy, always the ready op that frees the most bytes net
+      of what it allocates.
+
+    Example: after `tinyts-split{band-height=1}` of two 1x1 convolutions on
+    a 2-row tensor, `breadth-first` gives conv0 band 0, conv0 band 1, conv1
+    band 0, conv1 band 1; `depth-first` gives conv0 band 0, conv1 band 0,
+    conv0 band 1, conv1 band 1:
+
+    ```mlir
+    %a0 = tinyts.conv2d %x0, ... {tinyts.band = array<i64: 0, 0, 0, 1>}
+    %b0 = tinyts.conv2d %a0, ... {tinyts.band = array<i64: 1, 0, 0, 1>}
+    %a1 = tinyts.conv2d %x1, ... {tinyts.band = array<i64: 0, 1, 1, 2>}
+    %b1 = tinyts.conv2d %a1, ... {tinyts.band = array<i64: 1, 1, 1, 2>}
+    ```
+  }];
+  let options = [
+    Option<"order", "order", "std::string", /*default=*/"\"depth-first\"",
+           "depth-first, breadth-first or min-peak">,
+  ];
+}
+
 def TinyTSPlanMemory : Pass<"tinyts-plan-memory", "::mlir::ModuleOp"> {
   let summary = "Place every intermediate buffer in one static arena by liveness";
   let description = [{
@@ -106,6 +204,20 @@ def TinyTSPlanMemory : Pass<"tinyts-plan-memory", "::mlir::ModuleOp"> {
     only, placed like any other buffer; its offset is recorded on the op as
     `tinyts.scratch = {arena = @tinyts_arena, offset = N}` and in the plan
     (`op` = "tinyts.conv2d scratch").
+
+    Band granularity (after `tinyts-split`): every band is its own
+    allocation, so it is free as soon as its last reader has run; a
+    `tinyts.window` counts as a read of each band it spans by the window's
+    readers. A buffer read or written only through row bands (subviews along
+    dimension 1, e.g. a `tinyts.split` of the model input or the buffer of a
+    `tinyts.join`) is planned piece by piece: each band of rows is live from
+    its own first to its own last access, at a fixed place inside the
+    buffer, so the input's rows are released as they are consumed (input
+    eviction) and a joined tensor's rows take space only once written. The
+    copies a `tinyts.join` bufferizes to are removed first: each band's
+    producer writes into its place in the joined buffer directly. With
+    `input-in-arena`, int8 input arguments are copied into an arena buffer
+    at entry (a `memref.copy`; the caller may also write the input there).
 
     Each allocation becomes a `memref.view` into the arena. The function gets
     `tinyts.arena_bytes` (the arena's size) and `tinyts.memory_plan`, one
@@ -139,7 +251,10 @@ def TinyTSPlanMemory : Pass<"tinyts-plan-memory", "::mlir::ModuleOp"> {
            "Let elementwise kernels write over an input that dies there">,
     Option<"scratch", "scratch", "bool", /*default=*/"true",
            "Give kernels that can use it (conv2d's window gather) a scratch "
-           "buffer in the arena">
+           "buffer in the arena">,
+    Option<"inputInArena", "input-in-arena", "bool", /*default=*/"false",
+           "Copy each int8 input argument into an arena buffer at entry, so "
+           "that its row bands are released as they are consumed">
   ];
   let dependentDialects = [
     "::mlir::memref::MemRefDialect",

@@ -1,0 +1,227 @@
+//===- Split.cpp - row-band tensor splitting --------------------*- C++ -*-===//
+//
+// Part of TinyTS-MLIR. Implements tinyts-split: every selected op that
+// implements RowMapOpInterface becomes one op per band of output rows, each
+// reading only the input rows it needs (windows over the producer's bands),
+// so that no tensor inside a segment is materialised whole and no row is
+// computed twice.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyts/Passes.h"
+#include "tinyts/TinyTSOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace mlir {
+namespace tinyts {
+#define GEN_PASS_DEF_TINYTSSPLIT
+#include "tinyts/Passes.h.inc"
+} // namespace tinyts
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::tinyts;
+
+namespace {
+
+/// A tensor available as row bands: band i holds rows [starts[i],
+/// starts[i+1]).
+struct Bands {
+  SmallVector<Value> values;
+  SmallVector<int64_t> starts;
+
+  /// Indices of the first and last band overlapping rows [lo, hi).
+  std::pair<size_t, size_t> covering(int64_t lo, int64_t hi) const {
+    size_t first = 0;
+    while (starts[first + 1] <= lo)
+      ++first;
+    size_t last = first;
+    while (starts[last + 1] < hi)
+      ++last;
+    return {first, last};
+  }
+};
+
+/// Row starts of `rows` rows cut into bands of `height` (the last shorter).
+SmallVector<int64_t> uniformStarts(int64_t rows, int64_t height) {
+  SmallVector<int64_t> starts;
+  for (int64_t r = 0; r < rows; r += height)
+    starts.push_back(r);
+  starts.push_back(rows);
+  return starts;
+}
+
+RankedTensorType withRows(Type type, int64_t rows) {
+  auto t = cast<RankedTensorType>(type);
+  SmallVector<int64_t> shape(t.getShape());
+  shape[1] = rows;
+  return RankedTensorType::get(shape, t.getElementType());
+}
+
+struct SplitPass : tinyts::impl::TinyTSSplitBase<SplitPass> {
+  using TinyTSSplitBase::TinyTSSplitBase;
+
+  /// Parses `segments` ("a-b,c,d-e") into inclusive index ranges.
+  LogicalResult parseSegments(SmallVectorImpl<std::pair<int64_t, int64_t>> &out) {
+    for (StringRef part : llvm::split(StringRef(segments), ',')) {
+      part = part.trim();
+      if (part.empty())
+        continue;
+      auto [a, b] = part.split('-');
+      int64_t lo, hi;
+      if (a.trim().getAsInteger(10, lo) ||
+          (b.empty() ? (hi = lo, false) : b.trim().getAsInteger(10, hi)) || lo > hi) {
+        getOperation().emitError()
+            << "tinyts-split: cannot parse segment '" << part
+            << "': expected 'a-b' (inclusive op indices, a <= b) or 'a'";
+        return failure();
+      }
+      out.push_back({lo, hi});
+    }
+    return success();
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (bandHeight < 1) {
+      func.emitError() << "tinyts-split: band-height must be >= 1, got " << bandHeight;
+      return signalPassFailure();
+    }
+    SmallVector<std::pair<int64_t, int64_t>> ranges;
+    if (failed(parseSegments(ranges)))
+      return signalPassFailure();
+    if (!func.getBody().hasOneBlock())
+      return;
+    Block &body = func.getBody().front();
+
+    SmallVector<Operation *> ops;
+    for (Operation &op : body)
+      ops.push_back(&op);
+
+    DenseMap<Value, Bands> banded;
+    SmallVector<Operation *> replaced;
+    int64_t rowMapIndex = -1;
+    OpBuilder builder(&getContext());
+    for (auto [layer, op] : llvm::enumerate(ops)) {
+      auto rowMap = dyn_cast<RowMapOpInterface>(op);
+      if (!rowMap)
+        continue;
+      ++rowMapIndex;
+      if (!ranges.empty() && llvm::none_of(ranges, [&](auto r) {
+            return r.first <= rowMapIndex && rowMapIndex <= r.second;
+          }))
+        continue;
+      if (op->getNumResults() != 1 || !isa<RankedTensorType>(op->getResult(0).getType()))
+        continue;
+      auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+      int64_t rows = resultType.getDimSize(1);
+      if (rows < minRows || rows <= bandHeight)
+        continue;
+      SmallVector<int64_t> outStarts = uniformStarts(rows, bandHeight);
+      SmallVector<unsigned> rowOperands = rowMap.getRowOperands();
+
+      // The bands each row operand has (or will get from a tinyts.split).
+      SmallVector<Bands> inputs;
+      for (unsigned idx : rowOperands) {
+        Value v = op->getOperand(idx);
+        auto it = banded.find(v);
+        if (it != banded.end()) {
+          inputs.push_back(it->second);
+          continue;
+        }
+        Bands b;
+        b.starts = uniformStarts(cast<ShapedType>(v.getType()).getDimSize(1), bandHeight);
+        inputs.push_back(b);
+      }
+      // An op without row tables needs each band's rows inside one band.
+      if (!rowMap.acceptsRowTable()) {
+        bool fits = true;
+        for (size_t k = 0; k + 1 < outStarts.size(); ++k)
+          for (auto [i, idx] : llvm::enumerate(rowOperands)) {
+            auto [lo, hi] = rowMap.getInputRows(idx, outStarts[k], outStarts[k + 1]);
+            auto [first, last] = inputs[i].covering(lo, hi);
+            fits &= first == last;
+          }
+        if (!fits) {
+          op->emitRemark() << "not split: its kernel cannot read rows spanning "
+                              "two bands of an input (band heights differ)";
+          continue;
+        }
+      }
+      // Materialise the tinyts.split of row operands produced whole.
+      for (auto [i, idx] : llvm::enumerate(rowOperands)) {
+        if (!inputs[i].values.empty())
+          continue;
+        Value v = op->getOperand(idx);
+        if (Operation *def = v.getDefiningOp())
+          builder.setInsertionPointAfter(def);
+        else
+          builder.setInsertionPointToStart(&body);
+        SmallVector<int64_t> heights;
+        SmallVector<Type> types;
+        for (size_t k = 0; k + 1 < inputs[i].starts.size(); ++k) {
+          heights.push_back(inputs[i].starts[k + 1] - inputs[i].starts[k]);
+          types.push_back(withRows(v.getType(), heights.back()));
+        }
+        auto split = SplitOp::create(builder, op->getLoc(), types, v,
+                                     builder.getDenseI64ArrayAttr(heights));
+        inputs[i].values.assign(split.getResults().begin(), split.getResults().end());
+        banded[v] = inputs[i];
+      }
+
+      // One op per band of output rows.
+      builder.setInsertionPoint(op);
+      Bands out;
+      out.starts = outStarts;
+      for (size_t k = 0; k + 1 < outStarts.size(); ++k) {
+        int64_t begin = outStarts[k], end = outStarts[k + 1];
+        SmallVector<Value> windows;
+        for (auto [i, idx] : llvm::enumerate(rowOperands)) {
+          const Bands &in = inputs[i];
+          int64_t inRows = in.starts.back();
+          auto [lo, hi] = rowMap.getInputRows(idx, begin, end);
+          lo = std::max<int64_t>(lo, 0);
+          hi = std::min(hi, inRows);
+          auto [first, last] = in.covering(lo, hi);
+          if (first == last && lo == in.starts[first] && hi == in.starts[first + 1]) {
+            windows.push_back(in.values[first]);
+            continue;
+          }
+          SmallVector<Value> spanned(in.values.begin() + first,
+                                     in.values.begin() + last + 1);
+          windows.push_back(WindowOp::create(
+              builder, op->getLoc(), withRows(in.values[first].getType(), hi - lo),
+              spanned, builder.getI64IntegerAttr(lo - in.starts[first])));
+        }
+        auto bandType = withRows(resultType, end - begin);
+        Value init = tensor::EmptyOp::create(builder, op->getLoc(), bandType.getShape(),
+                                             bandType.getElementType());
+        Operation *band = rowMap.createBand(builder, windows, init, begin, end);
+        band->setAttr("tinyts.band",
+                      builder.getDenseI64ArrayAttr(
+                          {static_cast<int64_t>(layer), static_cast<int64_t>(k), begin, end}));
+        out.values.push_back(band->getResult(0));
+      }
+      banded[op->getResult(0)] = out;
+      replaced.push_back(op);
+    }
+
+    // Uses left by ops that were not split get the joined tensor; then the
+    // whole ops go, consumers first.
+    for (Operation *op : llvm::reverse(replaced)) {
+      Value result = op->getResult(0);
+      if (!result.use_empty()) {
+        builder.setInsertionPoint(op);
+        const Bands &b = banded[result];
+        Value joined = JoinOp::create(builder, op->getLoc(), result.getType(), b.values);
+        result.replaceAllUsesWith(joined);
+      }
+      op->erase();
+    }
+  }
+};
+
+} // namespace

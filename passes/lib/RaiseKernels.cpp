@@ -784,6 +784,62 @@ struct FoldPadIntoConv : OpRewritePattern<ConvOp> {
   }
 };
 
+std::pair<int64_t, int64_t> windowOf(Conv2DOp op) {
+  auto w = cast<ShapedType>(op.getWeights().getType());
+  return {w.getDimSize(1), w.getDimSize(2)};
+}
+std::pair<int64_t, int64_t> windowOf(DepthwiseConv2DOp op) {
+  auto w = cast<ShapedType>(op.getWeights().getType());
+  return {w.getDimSize(0), w.getDimSize(1)};
+}
+template <typename PoolOp>
+std::pair<int64_t, int64_t> windowOf(PoolOp op) {
+  return {op.getKernel()[0], op.getKernel()[1]};
+}
+template <typename OpTy>
+int64_t dilationOf(OpTy op, int axis) {
+  if constexpr (std::is_same_v<OpTy, Conv2DOp> || std::is_same_v<OpTy, DepthwiseConv2DOp>)
+    return op.getDilation()[axis];
+  return 1;
+}
+
+/// The importer trims the rows and columns a strided VALID window never reads
+/// with a tosa.slice at the origin. A windowed kernel reads the untrimmed
+/// tensor just as well (same output extent), so the slice goes: the tensor
+/// then keeps its row structure for tinyts-split (no whole copy).
+template <typename OpTy>
+struct DropTrimmingSlice : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return failure();
+    auto slice = op.getInput().template getDefiningOp<tosa::SliceOp>();
+    if (!slice)
+      return failure();
+    auto start = getConstInts(slice.getStart());
+    auto in = cast<RankedTensorType>(slice.getInput1().getType());
+    auto out = cast<RankedTensorType>(slice.getOutput().getType());
+    if (!start || llvm::any_of(*start, [](int64_t x) { return x != 0; }) ||
+        in.getRank() != 4 || in.getDimSize(0) != out.getDimSize(0) ||
+        in.getDimSize(3) != out.getDimSize(3))
+      return failure();
+    auto result = cast<RankedTensorType>(op->getResult(0).getType());
+    // The untrimmed input must give the same output extent along H and W.
+    auto [kh, kw] = windowOf(op);
+    for (int axis = 0; axis < 2; ++axis) {
+      int64_t k = axis ? kw : kh;
+      int64_t dil = dilationOf(op, axis);
+      int64_t span = in.getDimSize(1 + axis) + op.getPad()[2 * axis] +
+                     op.getPad()[2 * axis + 1] - dil * (k - 1) - 1;
+      if (span < 0 || span / op.getStride()[axis] + 1 != result.getDimSize(1 + axis))
+        return failure();
+    }
+    rewriter.modifyOpInPlace(op, [&] { op.getInputMutable().assign(slice.getInput1()); });
+    return success();
+  }
+};
+
 /// Whether `user` is a convolution (TOSA or tinyts) reading `pad`'s value
 /// as its input zero point, so that FoldPadIntoConv can absorb the pad.
 bool padValueIsInputZp(Operation *user, const NHWCPad &pad) {
@@ -954,6 +1010,8 @@ struct RaiseKernelsPass
                  RaiseResizeNearest,
                  RaiseSoftmax, RaiseMul, RaiseMean, RaiseTranspose, RaisePad,
                  FoldPadIntoConv<Conv2DOp>, FoldPadIntoConv<DepthwiseConv2DOp>,
+                 DropTrimmingSlice<Conv2DOp>, DropTrimmingSlice<DepthwiseConv2DOp>,
+                 DropTrimmingSlice<AvgPool2DOp>, DropTrimmingSlice<MaxPool2DOp>,
                  RaiseQuantize, RaiseDequantize>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

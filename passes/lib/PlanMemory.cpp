@@ -547,17 +547,23 @@ struct PlanMemoryPass : tinyts::impl::TinyTSPlanMemoryBase<PlanMemoryPass> {
           alloc->getResult(0).replaceAllUsesWith(view);
           alloc->erase();
         }
-        plan.push_back(DictionaryAttr::get(
-            ctx, {NamedAttribute(StringAttr::get(ctx, "op"),
-                                 StringAttr::get(ctx, b.writer)),
-                  NamedAttribute(StringAttr::get(ctx, "offset"),
-                                 IntegerAttr::get(i64, b.offset)),
-                  NamedAttribute(StringAttr::get(ctx, "size"),
-                                 IntegerAttr::get(i64, b.size)),
-                  NamedAttribute(StringAttr::get(ctx, "first"),
-                                 IntegerAttr::get(i64, b.first)),
-                  NamedAttribute(StringAttr::get(ctx, "last"),
-                                 IntegerAttr::get(i64, b.last))}));
+        // One entry per piece: a buffer planned band by band reports each
+        // band of rows with its own interval.
+        SmallVector<Piece> parts = b.pieces;
+        if (parts.empty())
+          parts.push_back({0, b.size, b.first, b.last});
+        for (const Piece &part : parts)
+          plan.push_back(DictionaryAttr::get(
+              ctx, {NamedAttribute(StringAttr::get(ctx, "op"),
+                                   StringAttr::get(ctx, b.writer)),
+                    NamedAttribute(StringAttr::get(ctx, "offset"),
+                                   IntegerAttr::get(i64, b.offset + part.offset)),
+                    NamedAttribute(StringAttr::get(ctx, "size"),
+                                   IntegerAttr::get(i64, part.size)),
+                    NamedAttribute(StringAttr::get(ctx, "first"),
+                                   IntegerAttr::get(i64, part.first)),
+                    NamedAttribute(StringAttr::get(ctx, "last"),
+                                   IntegerAttr::get(i64, part.last))}));
       }
       func->setAttr("tinyts.arena_bytes", IntegerAttr::get(i64, arenaBytes));
       func->setAttr("tinyts.memory_plan", ArrayAttr::get(ctx, plan));

@@ -90,6 +90,11 @@ class CompiledModel:
     compile_seconds: float
     # TOSA ops with no kernel, compiled as generic loops: {op name: count}.
     generic_ops: dict[str, int] = field(default_factory=dict)
+    strategy: str = "layerwise"
+    band_height: int | None = None
+    order: str = "depth-first"
+    # Split ops: one entry per op split into row bands.
+    split_layers: list[pipeline.SplitLayer] = field(default_factory=list)
     _host_exe: Path | None = field(default=None, repr=False)
     _flash_bytes: int | None = field(default=None, repr=False)
     _workdir: Path | None = field(default=None, repr=False)
@@ -97,6 +102,12 @@ class CompiledModel:
     @property
     def arena_bytes(self) -> int:
         return self.plan.arena_bytes
+
+    def memory_timeline(self) -> list[tuple[int, int]]:
+        """Bytes live in the arena at each step of the schedule where that
+        changes: [(step, bytes)], a step being an op index of the planned
+        function (band by band under the split strategy)."""
+        return self.plan.timeline()
 
     @property
     def flash_bytes(self) -> int:
@@ -134,6 +145,10 @@ class CompiledModel:
             "arena_bytes": self.arena_bytes,
             "compile_seconds": self.compile_seconds,
             "generic_ops": self.generic_ops,
+            "strategy": self.strategy,
+            "band_height": self.band_height,
+            "order": self.order,
+            "split_layers": [dataclasses.asdict(s) for s in self.split_layers],
             "inputs": [dataclasses.asdict(t) for t in self.inputs],
             "outputs": [dataclasses.asdict(t) for t in self.outputs],
             "memory_plan": [dataclasses.asdict(b) for b in self.plan.buffers],
@@ -251,7 +266,7 @@ clean:
 
 def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
             prefix: str = "tinyts_model", kernels: bool = True,
-            strategy: str = "layerwise", band_height: int = 1,
+            strategy: str = "split", band_height: int | None = None,
             order: str = "depth-first", segments: str = "") -> CompiledModel:
     """Compile an int8 TFLite model (path, bytes or imported module) to C.
 
@@ -262,7 +277,15 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
 
     Ops with no runtime kernel take the generic path (TOSA -> linalg -> loops ->
     EmitC) and are listed in ``CompiledModel.generic_ops``. ``kernels=False``
-    sends every op that way: slower code, same bytes; useful to check a kernel."""
+    sends every op that way: slower code, same bytes; useful to check a kernel.
+
+    ``strategy="split"`` (the default) splits activation tensors into row bands
+    of ``band_height`` rows (``None``: the smallest arena whose estimated extra
+    instructions stay within 5% of layer-wise, see
+    :func:`pipeline.choose_band_height`), run in ``order`` (depth-first,
+    breadth-first or min-peak); ``segments`` restricts splitting to ranges of
+    row-mappable ops ("a-b,c-d"). ``strategy="layerwise"`` runs each op on whole
+    tensors. Both give the same bytes as TFLite Micro."""
     if target not in TARGETS:
         raise ValueError(f"unknown target '{target}': expected one of {', '.join(TARGETS)}")
     if not prefix.isidentifier():
@@ -275,9 +298,18 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
         quant_in, quant_out = pipeline.float_io_quantization(module)
         inputs = _tensor_infos(func, "arg", quant_in)
         outputs = _tensor_infos(func, "res", quant_out)
+        split_layers: list[pipeline.SplitLayer] = []
         if strategy == "split":
-            pipeline.split(module, band_height, order, segments)
-        elif strategy != "layerwise":
+            if band_height is None:
+                band_height = pipeline.choose_band_height(module, order, segments)
+            if band_height == pipeline.UNSPLIT:
+                band_height = None  # no split beats the layer-wise arena
+            else:
+                pipeline.split(module, band_height, order, segments)
+                split_layers = pipeline.split_layers(module)
+        elif strategy == "layerwise":
+            band_height = None
+        else:
             raise ValueError(f"unknown strategy '{strategy}': expected split or layerwise")
         plan = pipeline.plan(module)
         pipeline.lower_to_emitc(module, prefix)
@@ -285,4 +317,6 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
     header = codegen.header(prefix, plan.arena_bytes, inputs, outputs)
     return CompiledModel(prefix=prefix, target=target, source=source, header=header,
                          inputs=inputs, outputs=outputs, plan=plan,
-                         compile_seconds=time.perf_counter() - t0, generic_ops=generic)
+                         compile_seconds=time.perf_counter() - t0, generic_ops=generic,
+                         strategy=strategy, band_height=band_height, order=order,
+                         split_layers=split_layers)

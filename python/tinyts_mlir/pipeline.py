@@ -64,6 +64,32 @@ class MemoryPlan:
     arena_bytes: int
     buffers: tuple[PlannedBuffer, ...]
 
+    def timeline(self) -> list[tuple[int, int]]:
+        """[(step, bytes live)] at every step where the live total changes."""
+        if not self.buffers:
+            return []
+        delta: dict[int, int] = {}
+        for b in self.buffers:
+            delta[b.first] = delta.get(b.first, 0) + b.size
+            delta[b.last + 1] = delta.get(b.last + 1, 0) - b.size
+        out, live = [], 0
+        for step in sorted(delta):
+            live += delta[step]
+            out.append((step, live))
+        return out
+
+
+@dataclass(frozen=True)
+class SplitLayer:
+    """One op split into row bands: its index in the function before
+    splitting, its name, its output rows, band height and number of bands."""
+
+    layer: int
+    op: str
+    rows: int
+    band_height: int
+    bands: int
+
 
 def _run(module: ir.Module, pipeline: str, stage: str) -> None:
     try:
@@ -152,6 +178,57 @@ def split(module: ir.Module, band_height: int, order: str = "depth-first",
         raise ValueError(f"band height must be >= 1, got {band_height}")
     _run(module, SPLIT_PIPELINE % (band_height, f'"{segments}"' if segments else '""', order),
          "tensor splitting")
+
+
+def split_layers(module: ir.Module) -> list[SplitLayer]:
+    """The split ops of a module after :func:`split`, from their tinyts.band."""
+    layers: dict[int, list] = {}
+    for op in model_function(module).regions[0].blocks[0].operations:
+        if "tinyts.band" in op.attributes:
+            layer, _, begin, end = ir.DenseI64ArrayAttr(op.attributes["tinyts.band"])
+            layers.setdefault(layer, [op.operation.name, 0, 0, 0])
+            entry = layers[layer]
+            entry[1] = max(entry[1], end)
+            entry[2] = max(entry[2], end - begin)
+            entry[3] += 1
+    return [SplitLayer(layer=k, op=v[0], rows=v[1], band_height=v[2], bands=v[3])
+            for k, v in sorted(layers.items())]
+
+
+# Cost model of the automatic band height, calibrated on the emulated Cortex-M7
+# (mlc_vww_96_int8: each extra kernel call costs ~4.3-5.1k instructions of
+# per-call set-up; the kernels reach up to ~0.5 MAC per instruction).
+CALL_OVERHEAD_INSTRUCTIONS = 5000
+MACS_PER_INSTRUCTION = 0.5
+MAX_OVERHEAD = 0.05
+BAND_HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16)
+UNSPLIT = 1 << 30
+
+
+def choose_band_height(module: ir.Module, order: str = "depth-first", segments: str = "") -> int:
+    """The band height with the smallest arena among those whose estimated extra
+    instructions (extra kernel calls x per-call cost, against MACs at the best
+    kernels' rate) stay within 5% of layer-wise; the planner gives each
+    candidate's real arena. ``module`` (raised) is not modified."""
+    from .analysis import count_macs_raised
+
+    base = count_macs_raised(module)
+    calls = sum(1 for o in base.per_op)
+    budget = MAX_OVERHEAD * base.total / MACS_PER_INSTRUCTION
+    # Not splitting at all is a candidate too (a height no tensor exceeds).
+    whole = ir.Module.parse(str(module), context=module.context)
+    best: tuple[int, int] = (plan(whole).arena_bytes, UNSPLIT)
+    for h in BAND_HEIGHTS:
+        trial = ir.Module.parse(str(module), context=module.context)
+        split(trial, h, order, segments)
+        extra = sum(1 for o in count_macs_raised(trial).per_op
+                    if o.op not in ("tinyts.split", "tinyts.window", "tinyts.join")) - calls
+        if extra * CALL_OVERHEAD_INSTRUCTIONS > budget:
+            continue
+        arena = plan(trial).arena_bytes
+        if arena < best[0]:
+            best = (arena, h)
+    return best[1]
 
 
 def plan(module: ir.Module, input_in_arena: bool = True) -> MemoryPlan:

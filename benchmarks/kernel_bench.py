@@ -24,6 +24,10 @@ layers whose key contains one of the substrings.  Layers with identical shapes
 in different models are measured once, with the first model's weights (a
 layer's cost can depend on them, e.g. dead channels).
 
+``--rows`` plans the conv / depthwise layers through the ``_rows`` kernels
+(input rows scattered, passed as a row-pointer table) instead of base +
+strides.
+
 ``--baseline REV`` also measures ``runtime/`` as of git revision REV (checked
 out into a temporary directory with ``git archive``) and prints both.  Conv
 layers get the planner's scratch buffer (TINYTS_CONV2D_SCRATCH_BYTES) unless
@@ -32,7 +36,7 @@ layers get the planner's scratch buffer (TINYTS_CONV2D_SCRATCH_BYTES) unless
 Output: one markdown row per distinct layer (kind, shape, MACs, instructions,
 MACs/instr, before/after) and per model the sum over its conv/dw/fc layers
 (the kernels' share of a whole-model run; element-wise ops, pooling and
-softmax are not included).
+softmax are not included) and the largest peak stack of those kernel calls.
 """
 
 from __future__ import annotations
@@ -95,7 +99,7 @@ def _measure(m7, plan, runtime_dir, work, name, opt, dsp):
                        out_dir=work, name=name, dsp=dsp, opt=opt,
                        flash_limit=None, ram_limit=None)
     res = m7.run_elf(elf, plan.input_bytes(), plan.output_size(), timeout_s=300.0)
-    return plan.load_output(res.output), res.instructions
+    return plan.load_output(res.output), res.instructions, res.peak_stack_bytes
 
 
 def main(argv=None):
@@ -105,6 +109,8 @@ def main(argv=None):
     ap.add_argument("--opt", default="-O3")
     ap.add_argument("--portable", action="store_true", help="undefine __ARM_FEATURE_DSP")
     ap.add_argument("--no-scratch", action="store_true", help="conv without scratch buffer")
+    ap.add_argument("--rows", action="store_true",
+                    help="conv/depthwise through the _rows kernels (scattered input rows)")
     ap.add_argument("--kinds", nargs="+", default=list(KINDS.values()))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--runtime", default=None,
@@ -137,39 +143,44 @@ def main(argv=None):
             if key in layers:
                 layers[key]["count"] += 1
                 continue
-            plan = kh.plan_layer(mut, op, values, scratch=not args.no_scratch)
+            plan = kh.plan_layer(mut, op, values, scratch=not args.no_scratch, rows=args.rows)
             layers[key] = dict(plan=plan, ref=values[op.outputs[0]].tobytes(),
-                               macs=plan.macs, count=1, instr={})
+                               macs=plan.macs, count=1, instr={}, stack={})
 
     for i, (key, L) in enumerate(layers.items()):
         for tag, rt in trees.items():
-            out, n = _measure(m7, L["plan"], rt, os.path.join(tmp, tag), f"l{i}", args.opt,
-                              not args.portable)
+            out, n, stack = _measure(m7, L["plan"], rt, os.path.join(tmp, tag), f"l{i}",
+                                     args.opt, not args.portable)
             if out.tobytes() != L["ref"]:
                 print(f"WARNING: {key} ({tag}) differs from TFLM", file=sys.stderr)
             L["instr"][tag] = n
+            L["stack"][tag] = stack
         print(f"[{i + 1}/{len(layers)}] {key}: "
               + " ".join(f"{t}={L['instr'][t]}" for t in trees), file=sys.stderr)
 
     tags = list(trees)
-    hdr = ["layer", "n", "MACs"] + [f"instr {t}" for t in tags] + [f"MAC/instr {t}" for t in tags]
+    hdr = (["layer", "n", "MACs"] + [f"instr {t}" for t in tags]
+           + [f"MAC/instr {t}" for t in tags] + [f"stack {t}" for t in tags])
     print("| " + " | ".join(hdr) + " |")
     print("|---|" + "---:|" * (len(hdr) - 1))
     for key, L in layers.items():
         cells = [key, str(L["count"]), f"{L['macs']:,}"]
         cells += [f"{L['instr'][t]:,}" for t in tags]
         cells += [f"{L['macs'] / max(L['instr'][t], 1):.3f}" for t in tags]
+        cells += [str(L["stack"][t]) for t in tags]
         print("| " + " | ".join(cells) + " |")
     print()
     print("| model (conv/dw/fc kernels only) | MACs | "
-          + " | ".join(f"instr {t} | MAC/instr {t}" for t in tags) + " |")
-    print("|---|---:|" + "---:|---:|" * len(tags))
+          + " | ".join(f"instr {t} | MAC/instr {t}" for t in tags)
+          + " | " + " | ".join(f"stack {t}" for t in tags) + " |")
+    print("|---|---:|" + "---:|---:|" * len(tags) + "---:|" * len(tags))
     for mname, keys in per_model.items():
         macs = sum(layers[k]["macs"] for k in keys)
         cells = [mname, f"{macs:,}"]
         for t in tags:
             n = sum(layers[k]["instr"][t] for k in keys)
             cells += [f"{n:,}", f"{macs / max(n, 1):.3f}"]
+        cells += [str(max((layers[k]["stack"][t] for k in keys), default=0)) for t in tags]
         print("| " + " | ".join(cells) + " |")
     # per kind
     print()

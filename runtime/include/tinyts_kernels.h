@@ -16,6 +16,13 @@
 //    `pix_stride` between two pixels (W) of the same row; channels (C) are
 //    always contiguous.  A band of rows or a window over a larger tensor is
 //    therefore passed without copying (base pointer at its first row).
+//  * The windowed kernels (conv, depthwise, pools) also come as `_rows`
+//    variants whose input is a table of row pointers instead: input row iy
+//    (0 <= iy < in_h) starts at in_rows[iy], the rows at any addresses (row
+//    bands stored apart), pixels of a row at in_pix_stride.  Their
+//    parameters are the base kernel's with `const int8_t *input` replaced by
+//    `const int8_t *const *in_rows` and `in_row_stride` dropped; padding and
+//    results are identical.
 //  * `pad_top`/`pad_left` give the position of input row/column 0 relative
 //    to the origin of output row/column 0's receptive field: output row `oy`
 //    reads input rows `oy * stride_h - pad_top + ky * dil_h`.  Rows outside
@@ -88,6 +95,17 @@ void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                       const int32_t *multiplier, const int32_t *shift,
                       int32_t act_min, int32_t act_max, int8_t *scratch);
 
+/// tinyts_conv2d_s8 on a row table (input row iy at in_rows[iy]).
+void tinyts_conv2d_rows_s8(
+    const int8_t *const *in_rows, int32_t in_h, int32_t in_w, int32_t in_c,
+    int32_t in_pix_stride, const int8_t *filter, const int32_t *bias,
+    int8_t *output, int32_t out_h, int32_t out_w, int32_t out_c,
+    int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
+    int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
+    int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    int32_t act_min, int32_t act_max, int8_t *scratch);
+
 /// Depthwise 2-D convolution; out_c == in_c * depth_multiplier and output
 /// channel `c * depth_multiplier + m` reads input channel c.
 /// filter: [kh][kw][out_c].  Any kernel size, stride and dilation.
@@ -98,6 +116,17 @@ void tinyts_depthwise_conv2d_s8(
     int32_t depth_multiplier, int32_t out_row_stride, int32_t out_pix_stride,
     int32_t kh, int32_t kw, int32_t stride_h, int32_t stride_w, int32_t dil_h,
     int32_t dil_w, int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    int32_t act_min, int32_t act_max);
+
+/// tinyts_depthwise_conv2d_s8 on a row table (input row iy at in_rows[iy]).
+void tinyts_depthwise_conv2d_rows_s8(
+    const int8_t *const *in_rows, int32_t in_h, int32_t in_w, int32_t in_c,
+    int32_t in_pix_stride, const int8_t *filter, const int32_t *bias,
+    int8_t *output, int32_t out_h, int32_t out_w, int32_t depth_multiplier,
+    int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
+    int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
+    int32_t pad_top, int32_t pad_left, int32_t input_offset,
     int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
     int32_t act_min, int32_t act_max);
 
@@ -164,6 +193,16 @@ void tinyts_avg_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                           int32_t stride_w, int32_t pad_top, int32_t pad_left,
                           int32_t act_min, int32_t act_max);
 
+/// tinyts_avg_pool2d_s8 on a row table (input row iy at in_rows[iy]).
+void tinyts_avg_pool2d_rows_s8(const int8_t *const *in_rows, int32_t in_h,
+                               int32_t in_w, int32_t c, int32_t in_pix_stride,
+                               int8_t *output, int32_t out_h, int32_t out_w,
+                               int32_t out_row_stride, int32_t out_pix_stride,
+                               int32_t kh, int32_t kw, int32_t stride_h,
+                               int32_t stride_w, int32_t pad_top,
+                               int32_t pad_left, int32_t act_min,
+                               int32_t act_max);
+
 /// Max pooling over the in-bounds taps, then clamped.
 void tinyts_max_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                           int32_t c, int32_t in_row_stride,
@@ -173,6 +212,16 @@ void tinyts_max_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                           int32_t kh, int32_t kw, int32_t stride_h,
                           int32_t stride_w, int32_t pad_top, int32_t pad_left,
                           int32_t act_min, int32_t act_max);
+
+/// tinyts_max_pool2d_s8 on a row table (input row iy at in_rows[iy]).
+void tinyts_max_pool2d_rows_s8(const int8_t *const *in_rows, int32_t in_h,
+                               int32_t in_w, int32_t c, int32_t in_pix_stride,
+                               int8_t *output, int32_t out_h, int32_t out_w,
+                               int32_t out_row_stride, int32_t out_pix_stride,
+                               int32_t kh, int32_t kw, int32_t stride_h,
+                               int32_t stride_w, int32_t pad_top,
+                               int32_t pad_left, int32_t act_min,
+                               int32_t act_max);
 
 /// MEAN: output[o * n_out + k] (o < n_outer, k < n_out) is the mean of the
 /// h x w elements at input + o * in_outer_stride + k * in_elem_stride +

@@ -304,6 +304,19 @@ TINYTS_INLINE int conv_foldable(const int32_t *bias, const int32_t *shift,
   return shift[c] >= -22 && tinyts_fast_requant_ch(bias, shift, c, headroom);
 }
 
+/// Input rows: row iy starts at tab[iy & tmask] + iy * stride (a base +
+/// row stride view: tab = &base, tmask = 0; a row table: tab = in_rows,
+/// tmask = -1, stride = 0).  Row addresses are formed once per output row
+/// (conv_win_row), never in the inner loops.
+typedef struct {
+  const int8_t *const *tab;
+  int32_t tmask, stride;
+} conv_rows;
+
+TINYTS_INLINE const int8_t *conv_row(const conv_rows *r, int32_t iy) {
+  return r->tab[iy & r->tmask] + iy * r->stride;
+}
+
 /// Copy n bytes (small n: no libc call).
 TINYTS_INLINE void copy_s8(int8_t *dst, const int8_t *src, int32_t n) {
   int32_t i = 0;
@@ -316,23 +329,56 @@ TINYTS_INLINE void copy_s8(int8_t *dst, const int8_t *src, int32_t n) {
     dst[i] = src[i];
 }
 
-/// Gather the kh x kw x in_c window of output pixel (oy, ox) into `patch`;
-/// taps outside the input get the input zero point (-input_offset).
-static void im2col_s8(const int8_t *input, int32_t in_h, int32_t in_w,
-                      int32_t in_c, int32_t in_row_stride,
-                      int32_t in_pix_stride, int32_t iy0, int32_t ix0,
-                      int32_t kh, int32_t kw, int32_t dil_h, int32_t dil_w,
-                      int8_t pad, int8_t *patch) {
+/// Window rows whose addresses conv_cursor keeps (the rows of taller
+/// kernels are addressed by im2col_s8 itself).
+#define TINYTS_CONV_WROWS 10
+
+/// The rows of the current output row's windows (im2col) and what is
+/// needed to form them.
+typedef struct {
+  const int8_t *wr[TINYTS_CONV_WROWS]; // window row ky (NULL: padding)
+  const conv_rows *in;
+  int32_t in_h, stride_h, pad_top, kh, dil_h;
+  int32_t oy;
+} conv_win;
+
+/// Input row addresses of output row oy: returns the pointwise input row
+/// oy * stride_h (without im2col) or fills w->wr.
+static __attribute__((noinline)) const int8_t *
+conv_win_row(conv_win *w, int32_t oy, int im2col) {
+  w->oy = oy;
+  if (!im2col)
+    return conv_row(w->in, oy * w->stride_h);
+  const int32_t iy0 = oy * w->stride_h - w->pad_top;
+  const int32_t n = w->kh < TINYTS_CONV_WROWS ? w->kh : TINYTS_CONV_WROWS;
+  for (int32_t ky = 0; ky < n; ++ky) {
+    const int32_t iy = iy0 + ky * w->dil_h;
+    w->wr[ky] = iy >= 0 && iy < w->in_h ? conv_row(w->in, iy) : NULL;
+  }
+  return NULL;
+}
+
+/// Gather the kh x kw x in_c window of an output pixel of row w->oy (input
+/// column ix0 first) into `patch`; taps outside the input get the input
+/// zero point (-input_offset).
+static void im2col_s8(const conv_win *w, int32_t in_w, int32_t in_c,
+                      int32_t in_pix_stride, int32_t ix0, int32_t kw,
+                      int32_t dil_w, int8_t pad, int8_t *patch) {
   // A window row is one contiguous run of bytes when the pixels are dense.
   const int dense = dil_w == 1 && in_pix_stride == in_c && ix0 >= 0 &&
                     ix0 + kw <= in_w;
+  const int32_t kh = w->kh;
   for (int32_t ky = 0; ky < kh; ++ky) {
-    const int32_t iy = iy0 + ky * dil_h;
-    const int row_ok = iy >= 0 && iy < in_h;
-    if (!row_ok || dense) {
-      if (row_ok)
-        copy_s8(patch, input + iy * in_row_stride + ix0 * in_pix_stride,
-                kw * in_c);
+    const int8_t *row;
+    if (ky < TINYTS_CONV_WROWS) {
+      row = w->wr[ky];
+    } else {
+      const int32_t iy = w->oy * w->stride_h - w->pad_top + ky * w->dil_h;
+      row = iy >= 0 && iy < w->in_h ? conv_row(w->in, iy) : NULL;
+    }
+    if (row == NULL || dense) {
+      if (row != NULL)
+        copy_s8(patch, row + ix0 * in_pix_stride, kw * in_c);
       else
         memset(patch, pad, (size_t)(kw * in_c));
       patch += kw * in_c;
@@ -340,8 +386,8 @@ static void im2col_s8(const int8_t *input, int32_t in_h, int32_t in_w,
     }
     for (int32_t kx = 0; kx < kw; ++kx) {
       const int32_t ix = ix0 + kx * dil_w;
-      if (row_ok && ix >= 0 && ix < in_w)
-        copy_s8(patch, input + iy * in_row_stride + ix * in_pix_stride, in_c);
+      if (ix >= 0 && ix < in_w)
+        copy_s8(patch, row + ix * in_pix_stride, in_c);
       else
         memset(patch, pad, (size_t)in_c);
       patch += in_c;
@@ -475,9 +521,8 @@ conv_pair_sparse(const conv_sparse_ctx *c, const int8_t *x0, const int8_t *x1,
 /// Convolution as pairs of output pixels, each a K-vector (a direct input
 /// pointer for 1x1 without padding, otherwise an im2col patch in scratch),
 /// times the [out_c][K] filter.
-static __attribute__((noinline)) void conv_pairs_s8(const int8_t *input, int32_t in_h, int32_t in_w,
-                          int32_t in_c, int32_t in_row_stride,
-                          int32_t in_pix_stride, const int8_t *filter,
+static __attribute__((noinline)) void conv_pairs_s8(const conv_rows *in, int32_t in_h, int32_t in_w,
+                          int32_t in_c, int32_t in_pix_stride, const int8_t *filter,
                           const int32_t *bias, int8_t *output, int32_t out_h,
                           int32_t out_w, int32_t out_c,
                           int32_t out_row_stride, int32_t out_pix_stride,
@@ -521,6 +566,28 @@ static __attribute__((noinline)) void conv_pairs_s8(const int8_t *input, int32_t
     sparse = conv_sparse_init(&sp) * 4 >= out_c;
   }
   const int8_t *first = NULL; // output of pixel 0 once written
+  const int32_t x_step = stride_w * in_pix_stride; // pointwise pixel step
+  const int im2col = scratch != NULL;
+  conv_win win;
+  win.in = in;
+  win.in_h = in_h;
+  win.stride_h = stride_h;
+  win.pad_top = pad_top;
+  win.kh = kh;
+  win.dil_h = dil_h;
+  // The pixel walk: (oy, ox), its output row and (pointwise) input row.
+  int32_t oy = 0, ox = 0;
+  int8_t *orow = output;
+  const int8_t *xrow = npix > 0 ? conv_win_row(&win, 0, im2col) : NULL;
+#define TINYTS_CONV_NEXT_PIXEL()                                               \
+  do {                                                                         \
+    if (++ox == out_w) {                                                       \
+      ox = 0;                                                                  \
+      orow += out_row_stride;                                                  \
+      if (++oy < out_h)                                                        \
+        xrow = conv_win_row(&win, oy, im2col);                                 \
+    }                                                                          \
+  } while (0)
   int32_t q = 0;
 #if TINYTS_DSP
   if (scratch == NULL && fast && !sparse && (k == 8 || k == 16)) {
@@ -531,11 +598,14 @@ static __attribute__((noinline)) void conv_pairs_s8(const int8_t *input, int32_t
       const int8_t *xs[4];
       int8_t *os[4];
       for (int32_t p = 0; p < np; ++p) {
-        const int32_t qq = q + p < npix ? q + p : npix - 1;
-        const int32_t oy = qq / out_w, ox = qq - oy * out_w;
-        xs[p] = input + oy * stride_h * in_row_stride +
-                ox * stride_w * in_pix_stride;
-        os[p] = output + oy * out_row_stride + ox * out_pix_stride;
+        if (q + p < npix) {
+          xs[p] = xrow + ox * x_step;
+          os[p] = orow + ox * out_pix_stride;
+          TINYTS_CONV_NEXT_PIXEL();
+        } else {
+          xs[p] = xs[p - 1];
+          os[p] = os[p - 1];
+        }
       }
       conv_pw_small(xs, os, filter, out_c, k, bias, multiplier, shift,
                     input_offset, output_offset, act_min, act_max, full);
@@ -544,28 +614,33 @@ static __attribute__((noinline)) void conv_pairs_s8(const int8_t *input, int32_t
 #endif
   for (; q < npix; q += 2) {
     const int32_t two = q + 1 < npix;
-    const int32_t oy0 = q / out_w, ox0 = q - oy0 * out_w;
-    const int32_t q1 = two ? q + 1 : q;
-    const int32_t oy1 = q1 / out_w, ox1 = q1 - oy1 * out_w;
     const int8_t *x0, *x1;
-    if (scratch == NULL) { // 1x1, no padding
-      x0 = input + oy0 * stride_h * in_row_stride + ox0 * stride_w * in_pix_stride;
-      x1 = input + oy1 * stride_h * in_row_stride + ox1 * stride_w * in_pix_stride;
+    int8_t *o0, *o1;
+    // Pixel q, then (if any) pixel q + 1; a lone last pixel's outputs are
+    // written twice (same bytes).
+    o0 = orow + ox * out_pix_stride;
+    if (!im2col) { // 1x1, no padding
+      x0 = xrow + ox * x_step;
     } else {
-      im2col_s8(input, in_h, in_w, in_c, in_row_stride, in_pix_stride,
-                oy0 * stride_h - pad_top, ox0 * stride_w - pad_left, kh, kw,
-                dil_h, dil_w, pad, scratch);
-      if (two)
-        im2col_s8(input, in_h, in_w, in_c, in_row_stride, in_pix_stride,
-                  oy1 * stride_h - pad_top, ox1 * stride_w - pad_left, kh, kw,
-                  dil_h, dil_w, pad, scratch + k);
+      im2col_s8(&win, in_w, in_c, in_pix_stride, ox * stride_w - pad_left,
+                kw, dil_w, pad, scratch);
       x0 = scratch;
-      x1 = two ? scratch + k : scratch;
     }
-    int8_t *o0 = output + oy0 * out_row_stride + ox0 * out_pix_stride;
-    int8_t *o1 = output + oy1 * out_row_stride + ox1 * out_pix_stride;
-    if (!two) // a lone last pixel: its outputs are written twice (same bytes)
-      o1 = o0;
+    x1 = x0;
+    o1 = o0;
+    TINYTS_CONV_NEXT_PIXEL();
+    if (two) {
+      o1 = orow + ox * out_pix_stride;
+      if (!im2col) {
+        x1 = xrow + ox * x_step;
+      } else {
+        im2col_s8(&win, in_w, in_c, in_pix_stride, ox * stride_w - pad_left,
+                  kw, dil_w, pad, scratch + k);
+        x1 = scratch + k;
+      }
+      TINYTS_CONV_NEXT_PIXEL();
+    }
+#undef TINYTS_CONV_NEXT_PIXEL
     if (sparse) {
       conv_pair_sparse(&sp, x0, x1, o0, o1, first);
       first = output;
@@ -679,9 +754,8 @@ TINYTS_INLINE int8_t conv_requant(int32_t headroom, const int32_t *bias,
 }
 
 /// Tap-by-tap convolution (no scratch): same arithmetic, no gather.
-static __attribute__((noinline)) void conv_taps_s8(const int8_t *input, int32_t in_h, int32_t in_w,
-                      int32_t in_c, int32_t in_row_stride,
-                      int32_t in_pix_stride, const int8_t *filter,
+static __attribute__((noinline)) void conv_taps_s8(const conv_rows *in, int32_t in_h, int32_t in_w,
+                      int32_t in_c, int32_t in_pix_stride, const int8_t *filter,
                       const int32_t *bias, int8_t *output, int32_t out_h,
                       int32_t out_w, int32_t out_c, int32_t out_row_stride,
                       int32_t out_pix_stride, int32_t kh, int32_t kw,
@@ -709,7 +783,7 @@ static __attribute__((noinline)) void conv_taps_s8(const int8_t *input, int32_t 
           const int32_t iy = iy0 + ky * dil_h;
           if (iy < 0 || iy >= in_h)
             continue;
-          const int8_t *in_row = input + iy * in_row_stride;
+          const int8_t *in_row = conv_row(in, iy);
           for (int32_t kx = 0; kx < kw; ++kx) {
             const int32_t ix = ix0 + kx * dil_w;
             if (ix < 0 || ix >= in_w)
@@ -731,7 +805,7 @@ static __attribute__((noinline)) void conv_taps_s8(const int8_t *input, int32_t 
           const int32_t iy = iy0 + ky * dil_h;
           if (iy < 0 || iy >= in_h)
             continue;
-          const int8_t *in_row = input + iy * in_row_stride;
+          const int8_t *in_row = conv_row(in, iy);
           for (int32_t kx = 0; kx < kw; ++kx) {
             const int32_t ix = ix0 + kx * dil_w;
             if (ix < 0 || ix >= in_w)
@@ -748,6 +822,37 @@ static __attribute__((noinline)) void conv_taps_s8(const int8_t *input, int32_t 
   }
 }
 
+/// Both public entry points: pick the pair kernel (pointwise, or with an
+/// im2col scratch) or the tap-by-tap fallback.
+TINYTS_INLINE void conv2d_any(const conv_rows *in, int32_t in_h, int32_t in_w,
+                       int32_t in_c, int32_t in_pix_stride,
+                       const int8_t *filter, const int32_t *bias,
+                       int8_t *output, int32_t out_h, int32_t out_w,
+                       int32_t out_c, int32_t out_row_stride,
+                       int32_t out_pix_stride, int32_t kh, int32_t kw,
+                       int32_t stride_h, int32_t stride_w, int32_t dil_h,
+                       int32_t dil_w, int32_t pad_top, int32_t pad_left,
+                       int32_t input_offset, int32_t output_offset,
+                       const int32_t *multiplier, const int32_t *shift,
+                       int32_t act_min, int32_t act_max, int8_t *scratch) {
+  const int pointwise = kh == 1 && kw == 1 && pad_top == 0 &&
+                        pad_left == 0 && (out_h - 1) * stride_h < in_h &&
+                        (out_w - 1) * stride_w < in_w;
+  if (pointwise || scratch != NULL) {
+    conv_pairs_s8(in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
+                  out_h, out_w, out_c, out_row_stride, out_pix_stride, kh, kw,
+                  stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
+                  input_offset, output_offset, multiplier, shift, act_min,
+                  act_max, pointwise ? NULL : scratch);
+    return;
+  }
+  conv_taps_s8(in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
+               out_h, out_w, out_c, out_row_stride, out_pix_stride, kh, kw,
+               stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
+               input_offset, output_offset, multiplier, shift, act_min,
+               act_max, scratch);
+}
+
 void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                       int32_t in_c, int32_t in_row_stride,
                       int32_t in_pix_stride, const int8_t *filter,
@@ -759,20 +864,27 @@ void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                       int32_t input_offset, int32_t output_offset,
                       const int32_t *multiplier, const int32_t *shift,
                       int32_t act_min, int32_t act_max, int8_t *scratch) {
-  const int pointwise = kh == 1 && kw == 1 && pad_top == 0 &&
-                        pad_left == 0 && (out_h - 1) * stride_h < in_h &&
-                        (out_w - 1) * stride_w < in_w;
-  if (pointwise || scratch != NULL) {
-    conv_pairs_s8(input, in_h, in_w, in_c, in_row_stride, in_pix_stride,
-                  filter, bias, output, out_h, out_w, out_c, out_row_stride,
-                  out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
-                  pad_top, pad_left, input_offset, output_offset, multiplier,
-                  shift, act_min, act_max, pointwise ? NULL : scratch);
-    return;
-  }
-  conv_taps_s8(input, in_h, in_w, in_c, in_row_stride, in_pix_stride, filter,
-               bias, output, out_h, out_w, out_c, out_row_stride,
-               out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
-               pad_top, pad_left, input_offset, output_offset, multiplier,
-               shift, act_min, act_max, scratch);
+  const conv_rows in = {&input, 0, in_row_stride};
+  conv2d_any(&in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
+             out_h, out_w, out_c, out_row_stride, out_pix_stride, kh, kw,
+             stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
+             input_offset, output_offset, multiplier, shift, act_min, act_max,
+             scratch);
+}
+
+void tinyts_conv2d_rows_s8(
+    const int8_t *const *in_rows, int32_t in_h, int32_t in_w, int32_t in_c,
+    int32_t in_pix_stride, const int8_t *filter, const int32_t *bias,
+    int8_t *output, int32_t out_h, int32_t out_w, int32_t out_c,
+    int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
+    int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
+    int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    int32_t act_min, int32_t act_max, int8_t *scratch) {
+  const conv_rows in = {in_rows, -1, 0};
+  conv2d_any(&in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
+             out_h, out_w, out_c, out_row_stride, out_pix_stride, kh, kw,
+             stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
+             input_offset, output_offset, multiplier, shift, act_min, act_max,
+             scratch);
 }

@@ -90,6 +90,58 @@ TINYTS_INLINE void dw_tap_range(int32_t origin, int32_t size, int32_t k,
   *hi = b;
 }
 
+/// Input rows: row iy starts at tab[iy & tmask] + iy * stride (a base +
+/// row stride view: tab = &base, tmask = 0; a row table: tab = in_rows,
+/// tmask = -1, stride = 0).  The kernels form the addresses of a window's
+/// rows once per output row (a few pointers on the stack) and step between
+/// rows with per-row byte distances, so a row table costs the inner loops
+/// nothing.
+typedef struct {
+  const int8_t *const *tab;
+  int32_t tmask, stride;
+} dw_rows;
+
+TINYTS_INLINE const int8_t *dw_row(const dw_rows *r, int32_t iy) {
+  return r->tab[iy & r->tmask] + iy * r->stride;
+}
+
+/// Byte distance from a to b (rows of a table need not share an object).
+TINYTS_INLINE intptr_t dw_dist(const int8_t *a, const int8_t *b) {
+  return (intptr_t)b - (intptr_t)a;
+}
+
+/// p advanced by d bytes (a distance from dw_dist).
+TINYTS_INLINE const int8_t *dw_at(const int8_t *p, intptr_t d) {
+  return (const int8_t *)((intptr_t)p + d);
+}
+
+/// Kernel rows whose addresses the per-pixel SIMD paths keep on the stack;
+/// taller kernels take the scalar loop.
+#define TINYTS_DW_MAX_ROWS 8
+
+/// The same for the group path (dw_group_pixels: kernels up to 5x5).
+#define TINYTS_DW_GROUP_ROWS 5
+
+/// rp[j] = address of input row iy + j * dil_h, plus off bytes, j < n.
+TINYTS_INLINE void dw_fill_rows(const dw_rows *in, int32_t iy, int32_t dil_h,
+                                int32_t n, int32_t off, const int8_t **rp) {
+  if (in->tmask == 0) { // base + row stride: uniform steps
+    const int32_t step = dil_h * in->stride;
+    const int8_t *r = in->tab[0] + iy * in->stride + off;
+    if (n == 3) { // the common 3x3 case, unrolled
+      rp[0] = r;
+      rp[1] = r + step;
+      rp[2] = r + 2 * step;
+      return;
+    }
+    for (int32_t j = 0; j < n; ++j, r += step)
+      rp[j] = r;
+  } else {
+    for (int32_t j = 0; j < n; ++j)
+      rp[j] = in->tab[iy + j * dil_h] + off;
+  }
+}
+
 #if TINYTS_DSP
 /// One tap of four adjacent channels with pre-unpacked weights: we holds the
 /// weights of channels 0 and 2, wo those of channels 1 and 3 (halfwords).
@@ -147,7 +199,7 @@ typedef struct {
   uint32_t off2;      // input offset in both halfwords
   int32_t input_offset;
   int32_t x_col;      // bytes between horizontal taps
-  int32_t x_row;      // bytes between vertical taps
+  intptr_t d1, d2;    // bytes from window row 0 to rows 1 and 2
   int32_t x_step;     // bytes between the windows of adjacent output pixels
   int32_t o_step;     // bytes between adjacent output pixels
   int32_t lo, hi;     // activation clamp
@@ -167,11 +219,11 @@ TINYTS_INLINE void dw_row3x3_body(const int8_t *xp, int8_t *o, int32_t n,
     TINYTS_DW_TAPX(p, ctx->wk[0], ctx->wk[1], bcast);
     TINYTS_DW_TAPX(p + xc, ctx->wk[2], ctx->wk[3], bcast);
     TINYTS_DW_TAPX(p + 2 * xc, ctx->wk[4], ctx->wk[5], bcast);
-    p += ctx->x_row;
+    p = dw_at(xp, ctx->d1);
     TINYTS_DW_TAPX(p, ctx->wk[6], ctx->wk[7], bcast);
     TINYTS_DW_TAPX(p + xc, ctx->wk[8], ctx->wk[9], bcast);
     TINYTS_DW_TAPX(p + 2 * xc, ctx->wk[10], ctx->wk[11], bcast);
-    p += ctx->x_row;
+    p = dw_at(xp, ctx->d2);
     TINYTS_DW_TAPX(p, ctx->wk[12], ctx->wk[13], bcast);
     TINYTS_DW_TAPX(p + xc, ctx->wk[14], ctx->wk[15], bcast);
     TINYTS_DW_TAPX(p + 2 * xc, ctx->wk[16], ctx->wk[17], bcast);
@@ -210,12 +262,12 @@ dw_row3x3_clamp_bc(const int8_t *xp, int8_t *o, int32_t n,
   dw_row3x3_body(xp, o, n, ctx, 0, 1);
 }
 
-/// Depth multiplier 1, channels c..c+3 (input, filter, bias, output,
-/// multiplier and shift already offset to c), every output pixel.  The
-/// group's weights are unpacked once into wk; interior 3x3 windows are
-/// unrolled.  Out of line so that its loops get the registers to themselves.
+/// Depth multiplier 1, channels c..c+3 (filter, bias, output, multiplier and
+/// shift already offset to c; input channel `ch` of the rows), every output
+/// pixel; kh <= TINYTS_DW_GROUP_ROWS.  The group's weights are unpacked once
+/// into wk; interior 3x3 windows are unrolled.  Out of line so that its loops get the registers to themselves.
 static __attribute__((noinline)) void dw_group_pixels(
-    const int8_t *input, int32_t in_h, int32_t in_w, int32_t in_row_stride,
+    const dw_rows *in, int32_t ch, int32_t in_h, int32_t in_w,
     int32_t in_pix_stride, const int8_t *filter, int32_t out_c,
     const int32_t *bias, int8_t *output, int32_t out_h, int32_t out_w,
     int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
@@ -239,7 +291,7 @@ static __attribute__((noinline)) void dw_group_pixels(
   }
   const uint32_t off2 =
       ((uint32_t)input_offset & 0xFFFFu) | ((uint32_t)input_offset << 16);
-  const int32_t x_row = dil_h * in_row_stride, x_col = dil_w * in_pix_stride;
+  const int32_t x_col = dil_w * in_pix_stride;
   const int32_t b0 = bias ? bias[0] : 0, b1 = bias ? bias[1] : 0;
   const int32_t b2 = bias ? bias[2] : 0, b3 = bias ? bias[3] : 0;
   const int full_range = act_min == -128 && act_max == 127;
@@ -263,11 +315,25 @@ static __attribute__((noinline)) void dw_group_pixels(
     ctx.off2 = off2;
     ctx.input_offset = input_offset;
     ctx.x_col = x_col;
-    ctx.x_row = x_row;
+    ctx.d1 = dil_h * in->stride; // base + row stride (row tables: per row)
+    ctx.d2 = 2 * ctx.d1;
     ctx.x_step = stride_w * in_pix_stride;
     ctx.o_step = out_pix_stride;
     ctx.lo = act_min;
     ctx.hi = act_max;
+  }
+  // Interior pixels [row_x0, row_x1) of a full-height 3x3 row go to the row
+  // kernel (none: out_w, out_w).
+  int32_t row_x0 = out_w, row_x1 = out_w;
+  if (row_kernel) {
+    row_x0 = pad_left <= 0 ? 0 : (pad_left + stride_w - 1) / stride_w;
+    const int32_t lim = in_w - 2 * dil_w + pad_left - 1; // ox * sw <= lim
+    row_x1 = lim < 0 ? 0 : lim / stride_w + 1;
+    if (row_x1 > out_w)
+      row_x1 = out_w;
+    // One pixel is cheaper in place unless its input is broadcast.
+    if (row_x0 >= row_x1 || (row_x1 - row_x0 < 2 && !bcast))
+      row_x0 = row_x1 = out_w;
   }
   for (int32_t oy = 0; oy < out_h; ++oy) {
     const int32_t iy0 = oy * stride_h - pad_top;
@@ -275,23 +341,21 @@ static __attribute__((noinline)) void dw_group_pixels(
     dw_tap_range(iy0, in_h, kh, dil_h, &ky0, &ky1);
     const int rows_full = ky0 == 0 && ky1 == kh;
     int8_t *o = output + oy * out_row_stride;
-    // Interior pixels [rx0, rx1) of a full-height 3x3 row go to the row
-    // kernel.
+    // Addresses of the in-bounds window rows (rp[ky], channel ch, column 0).
+    const int8_t *rp[TINYTS_DW_GROUP_ROWS];
+    dw_fill_rows(in, iy0 + ky0 * dil_h, dil_h, ky1 - ky0, ch, rp + ky0);
     int32_t rx0 = out_w, rx1 = out_w;
     if (row_kernel && rows_full) {
-      rx0 = pad_left <= 0 ? 0 : (pad_left + stride_w - 1) / stride_w;
-      const int32_t lim = in_w - 2 * dil_w + pad_left - 1; // ox * sw <= lim
-      rx1 = lim < 0 ? 0 : lim / stride_w + 1;
-      if (rx1 > out_w)
-        rx1 = out_w;
-      // One pixel is cheaper in place unless its input is broadcast.
-      if (rx0 >= rx1 || (rx1 - rx0 < 2 && !bcast))
-        rx0 = rx1 = out_w;
+      rx0 = row_x0;
+      rx1 = row_x1;
+      if (in->tmask) { // row table: rows at per-row distances
+        ctx.d1 = dw_dist(rp[0], rp[1]);
+        ctx.d2 = dw_dist(rp[0], rp[2]);
+      }
     }
     for (int32_t ox = 0; ox < out_w; ++ox, o += out_pix_stride) {
       if (ox == rx0) {
-        const int8_t *xp = input + iy0 * in_row_stride +
-                           (rx0 * stride_w - pad_left) * in_pix_stride;
+        const int8_t *xp = rp[0] + (rx0 * stride_w - pad_left) * in_pix_stride;
         if (bcast) {
           if (full_range)
             dw_row3x3_full_bc(xp, o, rx1 - rx0, &ctx);
@@ -310,24 +374,25 @@ static __attribute__((noinline)) void dw_group_pixels(
       int32_t a0 = b0, a1 = b1, a2 = b2, a3 = b3;
       if (!bcast && is3x3 && rows_full && ix0 >= 0 &&
           ix0 + 2 * dil_w < in_w) {
-        const int8_t *xp = input + iy0 * in_row_stride + ix0 * in_pix_stride;
+        const int32_t xo = ix0 * in_pix_stride;
+        const int8_t *xp = rp[0] + xo;
         TINYTS_DW_TAPW(xp, wk[0], wk[1]);
         TINYTS_DW_TAPW(xp + x_col, wk[2], wk[3]);
         TINYTS_DW_TAPW(xp + 2 * x_col, wk[4], wk[5]);
-        xp += x_row;
+        xp = rp[1] + xo;
         TINYTS_DW_TAPW(xp, wk[6], wk[7]);
         TINYTS_DW_TAPW(xp + x_col, wk[8], wk[9]);
         TINYTS_DW_TAPW(xp + 2 * x_col, wk[10], wk[11]);
-        xp += x_row;
+        xp = rp[2] + xo;
         TINYTS_DW_TAPW(xp, wk[12], wk[13]);
         TINYTS_DW_TAPW(xp + x_col, wk[14], wk[15]);
         TINYTS_DW_TAPW(xp + 2 * x_col, wk[16], wk[17]);
       } else {
         int32_t kx0, kx1;
         dw_tap_range(ix0, in_w, kw, dil_w, &kx0, &kx1);
+        const int32_t xo = (ix0 + kx0 * dil_w) * in_pix_stride;
         for (int32_t ky = ky0; ky < ky1; ++ky) {
-          const int8_t *xp = input + ((iy0 + ky * dil_h) * in_row_stride +
-                                      (ix0 + kx0 * dil_w) * in_pix_stride);
+          const int8_t *xp = rp[ky] + xo;
           const uint32_t *wp = wk + 2 * (ky * kw + kx0);
           for (int32_t kx = kx0; kx < kx1; ++kx, xp += x_col, wp += 2)
             TINYTS_DW_TAPX(xp, wp[0], wp[1], bcast);
@@ -363,15 +428,14 @@ static __attribute__((noinline)) void dw_group_pixels(
 /// Channels [c_done, in_c) pixel by pixel (any shape; out of line so that
 /// the group path's stack frames do not stack on top of this one's).
 static __attribute__((noinline)) void dw_pixels_s8(
-    const int8_t *input, int32_t in_h, int32_t in_w, int32_t in_c,
-    int32_t in_row_stride, int32_t in_pix_stride, const int8_t *filter,
-    const int32_t *bias, int8_t *output, int32_t out_h, int32_t out_w,
-    int32_t depth_multiplier, int32_t out_row_stride, int32_t out_pix_stride,
-    int32_t kh, int32_t kw, int32_t stride_h, int32_t stride_w, int32_t dil_h,
-    int32_t dil_w, int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    const dw_rows *in, int32_t in_h, int32_t in_w, int32_t in_c,
+    int32_t in_pix_stride, const int8_t *filter, const int32_t *bias,
+    int8_t *output, int32_t out_h, int32_t out_w, int32_t depth_multiplier,
+    int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
+    int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
+    int32_t pad_top, int32_t pad_left, int32_t input_offset,
     int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
-    int32_t act_min, int32_t act_max,
-    int32_t c_done) {
+    int32_t act_min, int32_t act_max, int32_t c_done) {
   const int32_t out_c = in_c * depth_multiplier;
   const int32_t frow = kw * out_c; // filter elements per kernel row
   const int32_t headroom = tinyts_fast_requant_headroom(kh * kw);
@@ -379,31 +443,41 @@ static __attribute__((noinline)) void dw_pixels_s8(
   const int fast = tinyts_fast_requant_ok(bias, shift, out_c, kh * kw);
   const uint32_t off2 =
       ((uint32_t)input_offset & 0xFFFFu) | ((uint32_t)input_offset << 16);
-  const int32_t x_row = dil_h * in_row_stride, x_col = dil_w * in_pix_stride;
+  const int32_t x_col = dil_w * in_pix_stride;
+  // The SIMD paths keep the window's row addresses on the stack.
+  const int simd = kh <= TINYTS_DW_MAX_ROWS;
 #endif
   for (int32_t oy = 0; oy < out_h; ++oy) {
     const int32_t iy0 = oy * stride_h - pad_top;
     int32_t ky0, ky1;
     dw_tap_range(iy0, in_h, kh, dil_h, &ky0, &ky1);
+#if TINYTS_DSP
+    // rp[j]: in-bounds window row ky0 + j (column 0).
+    const int8_t *rp[TINYTS_DW_MAX_ROWS];
+    const int32_t nky = ky1 - ky0;
+    if (simd)
+      dw_fill_rows(in, iy0 + ky0 * dil_h, dil_h, nky, 0, rp);
+#endif
     for (int32_t ox = 0; ox < out_w; ++ox) {
       const int32_t ix0 = ox * stride_w - pad_left;
       int32_t kx0, kx1;
       dw_tap_range(ix0, in_w, kw, dil_w, &kx0, &kx1);
       int8_t *o = output + oy * out_row_stride + ox * out_pix_stride;
-      // Offset of the (possibly out-of-bounds) window origin; pointers are
-      // only formed for in-bounds taps.
-      const int32_t base = iy0 * in_row_stride + ix0 * in_pix_stride;
+      // Byte offset of the first in-bounds tap within a row.
+      const int32_t xo = (ix0 + kx0 * dil_w) * in_pix_stride;
       int32_t c = c_done;
 #if TINYTS_DSP
-      const int32_t nky = ky1 - ky0, nkx = kx1 - kx0;
-      const int8_t *xw = input + (base + ky0 * dil_h * in_row_stride +
-                                  kx0 * dil_w * in_pix_stride);
+      const int32_t nkx = kx1 - kx0;
       const int8_t *fw = filter + ky0 * frow + kx0 * out_c;
-      if (depth_multiplier == 1) {
+      if (!simd) {
+        // Scalar loop below.
+      } else if (depth_multiplier == 1) {
         if (nky == 3 && nkx == 3 && kw == 3) {
           // Interior 3x3 window: the nine taps unrolled; filter tap t of
           // channel c is at fw + c + t * out_c.
-          const int32_t x_skip = x_row - 2 * x_col;
+          const int8_t *const xw = rp[0] + xo;
+          const intptr_t s1 = dw_dist(rp[0], rp[1]) - 2 * x_col;
+          const intptr_t s2 = dw_dist(rp[1], rp[2]) - 2 * x_col;
           for (; c + 4 <= in_c; c += 4) {
             int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
             if (bias) {
@@ -414,17 +488,19 @@ static __attribute__((noinline)) void dw_pixels_s8(
             }
             const int8_t *xp = xw + c;
             const int8_t *fp = fw + c;
-            for (int32_t r = 0; r < 3; ++r) {
-              TINYTS_DW_TAP4(xp, fp);
-              xp += x_col;
-              fp += out_c;
-              TINYTS_DW_TAP4(xp, fp);
-              xp += x_col;
-              fp += out_c;
-              TINYTS_DW_TAP4(xp, fp);
-              xp += x_skip;
-              fp += out_c;
-            }
+            TINYTS_DW_TAP4(xp, fp);
+            TINYTS_DW_TAP4(xp + x_col, fp + out_c);
+            TINYTS_DW_TAP4(xp + 2 * x_col, fp + 2 * out_c);
+            xp = dw_at(xp + 2 * x_col, s1);
+            fp += 3 * out_c;
+            TINYTS_DW_TAP4(xp, fp);
+            TINYTS_DW_TAP4(xp + x_col, fp + out_c);
+            TINYTS_DW_TAP4(xp + 2 * x_col, fp + 2 * out_c);
+            xp = dw_at(xp + 2 * x_col, s2);
+            fp += 3 * out_c;
+            TINYTS_DW_TAP4(xp, fp);
+            TINYTS_DW_TAP4(xp + x_col, fp + out_c);
+            TINYTS_DW_TAP4(xp + 2 * x_col, fp + 2 * out_c);
             TINYTS_DW_STORE4(o + c, c);
           }
         } else {
@@ -436,10 +512,9 @@ static __attribute__((noinline)) void dw_pixels_s8(
               a2 = bias[c + 2];
               a3 = bias[c + 3];
             }
-            const int8_t *xr = xw + c;
             const int8_t *fr = fw + c;
-            for (int32_t ky = 0; ky < nky; ++ky, xr += x_row, fr += frow) {
-              const int8_t *xp = xr;
+            for (int32_t ky = 0; ky < nky; ++ky, fr += frow) {
+              const int8_t *xp = rp[ky] + xo + c;
               const int8_t *fp = fr;
               for (int32_t kx = 0; kx < nkx; ++kx, xp += x_col, fp += out_c)
                 TINYTS_DW_TAP4(xp, fp);
@@ -459,10 +534,9 @@ static __attribute__((noinline)) void dw_pixels_s8(
               a2 = bias[oc + 2];
               a3 = bias[oc + 3];
             }
-            const int8_t *xr = xw + c;
             const int8_t *fr = fw + oc;
-            for (int32_t ky = 0; ky < nky; ++ky, xr += x_row, fr += frow) {
-              const int8_t *xp = xr;
+            for (int32_t ky = 0; ky < nky; ++ky, fr += frow) {
+              const int8_t *xp = rp[ky] + xo + c;
               const int8_t *fp = fr;
               for (int32_t kx = 0; kx < nkx; ++kx, xp += x_col, fp += out_c) {
                 const uint32_t xv = (uint32_t)(*xp + input_offset);
@@ -480,9 +554,7 @@ static __attribute__((noinline)) void dw_pixels_s8(
           const int32_t oc = c * depth_multiplier + m;
           int32_t acc = bias ? bias[oc] : 0;
           for (int32_t ky = ky0; ky < ky1; ++ky) {
-            const int8_t *xr =
-                input + (base + ky * dil_h * in_row_stride +
-                         kx0 * dil_w * in_pix_stride + c);
+            const int8_t *xr = dw_row(in, iy0 + ky * dil_h) + xo + c;
             const int8_t *fr = filter + ky * frow + kx0 * out_c + oc;
             for (int32_t kx = 0; kx < kx1 - kx0; ++kx)
               acc += (xr[kx * dil_w * in_pix_stride] + input_offset) *
@@ -499,6 +571,60 @@ static __attribute__((noinline)) void dw_pixels_s8(
   }
 }
 
+/// Both public entry points.
+TINYTS_INLINE void depthwise_any(
+    const dw_rows *in, int32_t in_h, int32_t in_w, int32_t in_c,
+    int32_t in_pix_stride, const int8_t *filter, const int32_t *bias,
+    int8_t *output, int32_t out_h, int32_t out_w, int32_t depth_multiplier,
+    int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
+    int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
+    int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    int32_t act_min, int32_t act_max) {
+  int32_t c_done = 0; // channels [0, c_done) already computed
+#if TINYTS_DSP
+  const int32_t out_c = in_c * depth_multiplier;
+  const int32_t headroom = tinyts_fast_requant_headroom(kh * kw);
+  const int group_ok =
+      kh * kw <= TINYTS_DW_MAX_TAPS && kh <= TINYTS_DW_GROUP_ROWS;
+  // Tiny outputs (the 3x3 tails of MobileNets) are all edge pixels but one:
+  // the per-pixel loop (tap range once per pixel, weights straight from the
+  // filter) beats per-group weight unpacking there.
+  if (depth_multiplier == 1 && group_ok &&
+      out_h * out_w > TINYTS_DW_SMALL_PIX) {
+    for (; c_done + 4 <= in_c; c_done += 4) {
+      const int32_t c = c_done;
+      dw_group_pixels(in, c, in_h, in_w, in_pix_stride, filter + c, out_c,
+                      bias ? bias + c : NULL, output + c, out_h, out_w,
+                      out_row_stride, out_pix_stride, kh, kw, stride_h,
+                      stride_w, dil_h, dil_w, pad_top, pad_left, input_offset,
+                      output_offset, multiplier + c, shift + c, act_min,
+                      act_max, headroom, 0);
+    }
+    if (c_done == in_c)
+      return;
+  }
+  if ((depth_multiplier & 3) == 0 && group_ok) {
+    // Groups of four output channels reading one input channel (broadcast).
+    for (int32_t oc = 0; oc < out_c; oc += 4) {
+      dw_group_pixels(in, oc / depth_multiplier, in_h, in_w, in_pix_stride,
+                      filter + oc, out_c, bias ? bias + oc : NULL,
+                      output + oc, out_h, out_w, out_row_stride,
+                      out_pix_stride, kh, kw, stride_h, stride_w, dil_h,
+                      dil_w, pad_top, pad_left, input_offset, output_offset,
+                      multiplier + oc, shift + oc, act_min, act_max, headroom,
+                      1);
+    }
+    return;
+  }
+#endif
+  dw_pixels_s8(in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
+               out_h, out_w, depth_multiplier, out_row_stride, out_pix_stride,
+               kh, kw, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
+               input_offset, output_offset, multiplier, shift, act_min,
+               act_max, c_done);
+}
+
 void tinyts_depthwise_conv2d_s8(
     const int8_t *input, int32_t in_h, int32_t in_w, int32_t in_c,
     int32_t in_row_stride, int32_t in_pix_stride, const int8_t *filter,
@@ -508,44 +634,27 @@ void tinyts_depthwise_conv2d_s8(
     int32_t dil_w, int32_t pad_top, int32_t pad_left, int32_t input_offset,
     int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
     int32_t act_min, int32_t act_max) {
-  int32_t c_done = 0; // channels [0, c_done) already computed
-#if TINYTS_DSP
-  const int32_t out_c = in_c * depth_multiplier;
-  const int32_t headroom = tinyts_fast_requant_headroom(kh * kw);
-  // Tiny outputs (the 3x3 tails of MobileNets) are all edge pixels but one:
-  // the per-pixel loop (tap range once per pixel, weights straight from the
-  // filter) beats per-group weight unpacking there.
-  if (depth_multiplier == 1 && kh * kw <= TINYTS_DW_MAX_TAPS &&
-      out_h * out_w > TINYTS_DW_SMALL_PIX) {
-    for (; c_done + 4 <= in_c; c_done += 4) {
-      const int32_t c = c_done;
-      dw_group_pixels(input + c, in_h, in_w, in_row_stride, in_pix_stride,
-                      filter + c, out_c, bias ? bias + c : NULL, output + c,
-                      out_h, out_w, out_row_stride, out_pix_stride, kh, kw,
-                      stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
-                      input_offset, output_offset, multiplier + c, shift + c,
-                      act_min, act_max, headroom, 0);
-    }
-    if (c_done == in_c)
-      return;
-  }
-  if ((depth_multiplier & 3) == 0 && kh * kw <= TINYTS_DW_MAX_TAPS) {
-    // Groups of four output channels reading one input channel (broadcast).
-    for (int32_t oc = 0; oc < out_c; oc += 4) {
-      dw_group_pixels(input + oc / depth_multiplier, in_h, in_w,
-                      in_row_stride, in_pix_stride, filter + oc, out_c,
-                      bias ? bias + oc : NULL, output + oc, out_h, out_w,
-                      out_row_stride, out_pix_stride, kh, kw, stride_h,
-                      stride_w, dil_h, dil_w, pad_top, pad_left, input_offset,
-                      output_offset, multiplier + oc, shift + oc, act_min,
-                      act_max, headroom, 1);
-    }
-    return;
-  }
-#endif
-  dw_pixels_s8(input, in_h, in_w, in_c, in_row_stride, in_pix_stride, filter,
-               bias, output, out_h, out_w, depth_multiplier, out_row_stride,
-               out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
-               pad_top, pad_left, input_offset, output_offset, multiplier,
-               shift, act_min, act_max, c_done);
+  const dw_rows in = {&input, 0, in_row_stride};
+  depthwise_any(&in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
+                out_h, out_w, depth_multiplier, out_row_stride,
+                out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
+                pad_top, pad_left, input_offset, output_offset, multiplier,
+                shift, act_min, act_max);
+}
+
+void tinyts_depthwise_conv2d_rows_s8(
+    const int8_t *const *in_rows, int32_t in_h, int32_t in_w, int32_t in_c,
+    int32_t in_pix_stride, const int8_t *filter, const int32_t *bias,
+    int8_t *output, int32_t out_h, int32_t out_w, int32_t depth_multiplier,
+    int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
+    int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
+    int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    int32_t act_min, int32_t act_max) {
+  const dw_rows in = {in_rows, -1, 0};
+  depthwise_any(&in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
+                out_h, out_w, depth_multiplier, out_row_stride,
+                out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
+                pad_top, pad_left, input_offset, output_offset, multiplier,
+                shift, act_min, act_max);
 }

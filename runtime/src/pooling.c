@@ -23,12 +23,23 @@ TINYTS_INLINE void pool_range(int32_t origin, int32_t size, int32_t k,
   *hi = b;
 }
 
+/// Input rows of a pooling window: row iy starts at
+/// tab[iy & tmask] + iy * stride (a base + row stride view: tab = &base,
+/// tmask = 0; a row table: tab = in_rows, tmask = -1, stride = 0).
+typedef struct {
+  const int8_t *const *tab;
+  int32_t tmask, stride;
+} pool_rows;
+
+TINYTS_INLINE const int8_t *pool_row(const pool_rows *r, int32_t iy) {
+  return r->tab[iy & r->tmask] + iy * r->stride;
+}
+
 // The window walk shared by average and max pooling: only the taps inside
 // the input count. `is_max` is a constant at each call site, so each public
 // kernel gets its own specialised loop.
-TINYTS_INLINE void pool2d(const int8_t *input, int32_t in_h, int32_t in_w,
-                          int32_t c, int32_t in_row_stride,
-                          int32_t in_pix_stride, int8_t *output,
+TINYTS_INLINE void pool2d(const pool_rows *in, int32_t in_h, int32_t in_w,
+                          int32_t c, int32_t in_pix_stride, int8_t *output,
                           int32_t out_h, int32_t out_w, int32_t out_row_stride,
                           int32_t out_pix_stride, int32_t kh, int32_t kw,
                           int32_t stride_h, int32_t stride_w, int32_t pad_top,
@@ -47,7 +58,7 @@ TINYTS_INLINE void pool2d(const int8_t *input, int32_t in_h, int32_t in_w,
       for (int32_t ch = 0; ch < c; ++ch) {
         int32_t acc = is_max ? -128 : 0;
         for (int32_t ky = ky0; ky < ky1; ++ky) {
-          const int8_t *row = input + (iy0 + ky) * in_row_stride + ch;
+          const int8_t *row = pool_row(in, iy0 + ky) + ch;
           for (int32_t kx = kx0; kx < kx1; ++kx) {
             const int32_t v = row[(ix0 + kx) * in_pix_stride];
             if (is_max)
@@ -73,9 +84,24 @@ void tinyts_avg_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                           int32_t kh, int32_t kw, int32_t stride_h,
                           int32_t stride_w, int32_t pad_top, int32_t pad_left,
                           int32_t act_min, int32_t act_max) {
-  pool2d(input, in_h, in_w, c, in_row_stride, in_pix_stride, output, out_h,
-         out_w, out_row_stride, out_pix_stride, kh, kw, stride_h, stride_w,
-         pad_top, pad_left, act_min, act_max, /*is_max=*/0);
+  const pool_rows in = {&input, 0, in_row_stride};
+  pool2d(&in, in_h, in_w, c, in_pix_stride, output, out_h, out_w,
+         out_row_stride, out_pix_stride, kh, kw, stride_h, stride_w, pad_top,
+         pad_left, act_min, act_max, /*is_max=*/0);
+}
+
+void tinyts_avg_pool2d_rows_s8(const int8_t *const *in_rows, int32_t in_h,
+                               int32_t in_w, int32_t c, int32_t in_pix_stride,
+                               int8_t *output, int32_t out_h, int32_t out_w,
+                               int32_t out_row_stride, int32_t out_pix_stride,
+                               int32_t kh, int32_t kw, int32_t stride_h,
+                               int32_t stride_w, int32_t pad_top,
+                               int32_t pad_left, int32_t act_min,
+                               int32_t act_max) {
+  const pool_rows in = {in_rows, -1, 0};
+  pool2d(&in, in_h, in_w, c, in_pix_stride, output, out_h, out_w,
+         out_row_stride, out_pix_stride, kh, kw, stride_h, stride_w, pad_top,
+         pad_left, act_min, act_max, /*is_max=*/0);
 }
 
 void tinyts_max_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
@@ -86,9 +112,24 @@ void tinyts_max_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                           int32_t kh, int32_t kw, int32_t stride_h,
                           int32_t stride_w, int32_t pad_top, int32_t pad_left,
                           int32_t act_min, int32_t act_max) {
-  pool2d(input, in_h, in_w, c, in_row_stride, in_pix_stride, output, out_h,
-         out_w, out_row_stride, out_pix_stride, kh, kw, stride_h, stride_w,
-         pad_top, pad_left, act_min, act_max, /*is_max=*/1);
+  const pool_rows in = {&input, 0, in_row_stride};
+  pool2d(&in, in_h, in_w, c, in_pix_stride, output, out_h, out_w,
+         out_row_stride, out_pix_stride, kh, kw, stride_h, stride_w, pad_top,
+         pad_left, act_min, act_max, /*is_max=*/1);
+}
+
+void tinyts_max_pool2d_rows_s8(const int8_t *const *in_rows, int32_t in_h,
+                               int32_t in_w, int32_t c, int32_t in_pix_stride,
+                               int8_t *output, int32_t out_h, int32_t out_w,
+                               int32_t out_row_stride, int32_t out_pix_stride,
+                               int32_t kh, int32_t kw, int32_t stride_h,
+                               int32_t stride_w, int32_t pad_top,
+                               int32_t pad_left, int32_t act_min,
+                               int32_t act_max) {
+  const pool_rows in = {in_rows, -1, 0};
+  pool2d(&in, in_h, in_w, c, in_pix_stride, output, out_h, out_w,
+         out_row_stride, out_pix_stride, kh, kw, stride_h, stride_w, pad_top,
+         pad_left, act_min, act_max, /*is_max=*/1);
 }
 
 void tinyts_mean_s8(const int8_t *input, int32_t n_outer,

@@ -11,6 +11,9 @@
   the PyPI ``tflite`` package.
 * ``run_layer`` calls our kernel for one operator on TFLM's own input tensors
   and returns our output, to be compared byte for byte with TFLM's output.
+  With ``rows`` the windowed layers (conv, depthwise, pools) call the
+  ``_rows`` kernels instead, on an input whose rows sit at scattered,
+  non-uniform addresses (``ScatteredBuf``) passed as a row-pointer table.
 """
 
 from __future__ import annotations
@@ -26,8 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 import tflite
 from tflite.BuiltinOperator import BuiltinOperator
-
-from tinyts_mlir.frontend.ops_misc import _mean_params
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 RUNTIME_DIR = os.path.join(REPO_ROOT, "runtime")
@@ -49,11 +50,17 @@ _SIGNATURES = {
     + [_I] * 8 + [_I, _I, _P, _P, _I, _I, _P],
     "tinyts_depthwise_conv2d_s8": [_P, _I, _I, _I, _I, _I, _P, _P, _P, _I, _I, _I, _I, _I]
     + [_I] * 8 + [_I, _I, _P, _P, _I, _I],
+    "tinyts_conv2d_rows_s8": [_P, _I, _I, _I, _I, _P, _P, _P, _I, _I, _I, _I, _I]
+    + [_I] * 8 + [_I, _I, _P, _P, _I, _I, _P],
+    "tinyts_depthwise_conv2d_rows_s8": [_P, _I, _I, _I, _I, _P, _P, _P, _I, _I, _I, _I, _I]
+    + [_I] * 8 + [_I, _I, _P, _P, _I, _I],
     "tinyts_fully_connected_s8": [_P, _I, _I, _I, _P, _P, _P, _I, _I, _I, _I, _I, _P, _P, _I, _I, _I],
     "tinyts_add_s8": [_P, _I, _I, _I, _P, _I, _I, _I, _P, _I, _I, _I, _I, _I] + [_I] * 12,
     "tinyts_mul_s8": [_P, _I, _I, _I, _P, _I, _I, _I, _P, _I, _I, _I, _I, _I] + [_I] * 7,
     "tinyts_avg_pool2d_s8": [_P, _I, _I, _I, _I, _I, _P] + [_I] * 12,
     "tinyts_max_pool2d_s8": [_P, _I, _I, _I, _I, _I, _P] + [_I] * 12,
+    "tinyts_avg_pool2d_rows_s8": [_P, _I, _I, _I, _I, _P] + [_I] * 12,
+    "tinyts_max_pool2d_rows_s8": [_P, _I, _I, _I, _I, _P] + [_I] * 12,
     "tinyts_mean_s8": [_P, _I, _I, _I, _I, _I, _I, _I, _I, _P, _I, _I, _I, _I],
     "tinyts_softmax_s8": [_P, _I, _I, _I, _P, _I, _I, _I, _I],
     "tinyts_pad_s8": [_P, _I, _I, _I, _I, _I, _P] + [_I] * 8 + [ctypes.c_int8],
@@ -118,6 +125,16 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     if shift > 30:
         shift, q_fixed = 30, (1 << 31) - 1
     return int(q_fixed), int(shift)
+
+
+def mean_params(n: int, in_scale: float, out_scale: float) -> tuple[int, int]:
+    """TFLite Micro's int8 MEAN: QuantizeMultiplier(s_in / s_out) with 1/n
+    folded in as (q << k) / n, shift - k (k as large as the 64-bit product
+    allows).  Test-side mirror (no tinyts_mlir import, so running the kernel
+    tests never triggers the package's native rebuild)."""
+    q, e = quantize_multiplier(float(np.float32(in_scale)) / float(np.float32(out_scale)))
+    k = min(int(n).bit_length() - 1, 32, 31 + e)
+    return int((q << k) // n), e - k
 
 
 def activation_range(act: int, scale: float, zp: int) -> tuple[int, int]:
@@ -288,6 +305,14 @@ class Ref:
         return Ref(self.name, self.offset + offset)
 
 
+class RowTable:
+    """A pointer argument to a table of row pointers (the _rows kernels):
+    entry i is the address of rows[i] (a Ref)."""
+
+    def __init__(self, rows: list):
+        self.rows = list(rows)
+
+
 class StridedBuf:
     """An h x w x c view embedded in a larger buffer with gaps, to check that
     kernels honour row/pixel strides.  gap=0 gives a dense tensor."""
@@ -318,6 +343,46 @@ class StridedBuf:
     def at_row(self, r):
         return self.ref.at(r * self.row * self.mem.itemsize)
 
+    def input_arg(self, r0, r1):
+        """The input pointer of a kernel reading rows [r0, r1)."""
+        return self.at_row(r0)
+
+
+class ScatteredBuf:
+    """An h x w x c int8 tensor whose rows lie at non-uniform addresses: in
+    reverse order (row h - 1 first), separated by gaps of varying, mostly odd
+    sizes, each row's pixels `gap` bytes apart.  For the _rows kernels,
+    which get a table of row pointers (``input_arg``)."""
+
+    def __init__(self, plan, name, role, h, w, c, gap, data):
+        self.h, self.w, self.c = h, w, c
+        self.pix = c + gap
+        row_bytes = w * self.pix
+        self.offsets = [0] * h
+        pos = 0
+        for r in reversed(range(h)):
+            pos += 1 + (7 * r + 3) % 12  # 1..12 bytes before each row
+            self.offsets[r] = pos
+            pos += row_bytes
+        mem = np.full(pos + 16, 0x5A, dtype=np.int8)
+        self.ref = plan.add(name, mem, role)
+        self.plan, self.name = plan, name
+        arr = np.asarray(data, dtype=np.int8).reshape(h, w, c)
+        m = self.mem
+        for r in range(h):
+            row = m[self.offsets[r]:self.offsets[r] + row_bytes].reshape(w, self.pix)
+            row[:, :c] = arr[r]
+
+    @property
+    def mem(self):
+        return self.plan.bufs[self.name][0]
+
+    def at_row(self, r):
+        return self.ref.at(self.offsets[r])
+
+    def input_arg(self, r0, r1):
+        return RowTable(self.at_row(r) for r in range(r0, r1))
+
 
 class Plan:
     """The kernel calls that implement one layer, independent of where they
@@ -340,13 +405,20 @@ class Plan:
         self.calls.append((fn, args))
 
     # -- execution on the host through ctypes ------------------------------
+    def _host_addr(self, a: Ref) -> int:
+        return self.bufs[a.name][0].ctypes.data + a.offset
+
     def run_host(self, lib):
         for fn, args in self.calls:
-            cargs = []
+            cargs, keep = [], []
             for a in args:
                 if isinstance(a, Ref):
-                    arr = self.bufs[a.name][0]
-                    cargs.append(ctypes.c_void_p(arr.ctypes.data + a.offset))
+                    cargs.append(ctypes.c_void_p(self._host_addr(a)))
+                elif isinstance(a, RowTable):
+                    tab = (ctypes.c_void_p * max(len(a.rows), 1))(
+                        *[self._host_addr(r) for r in a.rows])
+                    keep.append(tab)
+                    cargs.append(ctypes.cast(tab, ctypes.c_void_p))
                 else:
                     cargs.append(a)
             getattr(lib, fn)(*cargs)
@@ -405,10 +477,20 @@ class Plan:
         lines.append("int tinyts_harness_invoke(const int8_t *in, size_t in_bytes, "
                      "int8_t *out, size_t out_bytes) {")
         lines.append("  (void)in; (void)out; (void)in_bytes; (void)out_bytes;")
+        ntab = 0
         for fn, args in self.calls:
             cargs = []
             for a, t in zip(args, _SIGNATURES[fn]):
-                if isinstance(a, Ref):
+                if isinstance(a, RowTable):
+                    # Filled at run time (the input's address is known then);
+                    # static, so that the kernel's stack use is not disturbed.
+                    tab = f"rows{ntab}"
+                    ntab += 1
+                    lines.append(f"  static const int8_t *{tab}[{max(len(a.rows), 1)}];")
+                    for i, r in enumerate(a.rows):
+                        lines.append(f"  {tab}[{i}] = (const int8_t *)({base[r.name]} + {r.offset});")
+                    cargs.append(tab)
+                elif isinstance(a, Ref):
                     cargs.append(f"(void *)({base[a.name]} + {a.offset})")
                 elif a is None:
                     cargs.append("NULL")
@@ -420,6 +502,28 @@ class Plan:
         lines.append("  return 0;")
         lines.append("}")
         return "\n".join(lines) + "\n"
+
+
+def merge_plans(plans: list) -> Plan:
+    """One plan running the calls of several (e.g. a layer through the base
+    and the _rows kernels) in order, each on its own buffers (shared with the
+    original plans, renamed); its extract() returns the list of their
+    outputs.  One QEMU run checks them all."""
+    M = Plan()
+
+    def ren(i, a):
+        if isinstance(a, Ref):
+            return Ref(f"p{i}_{a.name}", a.offset)
+        if isinstance(a, RowTable):
+            return RowTable(ren(i, r) for r in a.rows)
+        return a
+    for i, p in enumerate(plans):
+        for name, buf in p.bufs.items():
+            M.bufs[f"p{i}_{name}"] = buf
+        M.calls += [(fn, tuple(ren(i, a) for a in args)) for fn, args in p.calls]
+        M.macs += p.macs
+    M.extract = lambda: [p.extract() for p in plans]
+    return M
 
 
 def _band_ranges(out_h, bands):
@@ -436,14 +540,19 @@ def _window_call(ib: StridedBuf, ob: StridedBuf, kh, sh, dh, pad_top, bands, cal
         r0, r1 = max(lo, 0), min(hi, ib.h)
         if r1 <= r0:  # band reads only padding
             r0 = r1 = max(0, min(r0, ib.h))
-        call(ib.at_row(r0), r1 - r0, ob.at_row(a), b - a, pad_top - a * sh + r0)
+        call(ib.input_arg(r0, r1), r1 - r0, ob.at_row(a), b - a, pad_top - a * sh + r0)
+
+
+WINDOWED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D")
 
 
 def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, bands: int = 1,
-               scratch: bool = True) -> Plan:
+               scratch: bool = True, rows: bool = False) -> Plan:
     """Plan our kernel calls for `op` on TFLM's input values (raises
     NotImplementedError for ops without a kernel).  scratch=False passes no
-    scratch buffer to kernels that take one (their fallback path)."""
+    scratch buffer to kernels that take one (their fallback path).  rows=True
+    runs the windowed ops (WINDOWED_OPS) through their _rows kernels on an
+    input with scattered rows (other ops are planned as usual)."""
     T = mut.tensors
     name = op.name
     out_t = T[op.outputs[0]]
@@ -471,8 +580,10 @@ def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, band
         lo, hi = activation_range(o.FusedActivationFunction(), out_t.scale, out_t.zp)
         wr, br = P.add("filter", w, "const"), opt_bias()
         mr, sr = P.add("mult", mult, "const"), P.add("shift", shift, "const")
-        ib = StridedBuf(P, "x", "in", ih, iw, ic, gap, x)
+        ib = (ScatteredBuf if rows else StridedBuf)(P, "x", "in", ih, iw, ic, gap, x)
         ob = StridedBuf(P, "y", "out", oh, ow, oc, gap, fill=0x77)
+        in_strides = (ib.pix,) if rows else (ib.row, ib.pix)
+        sfx = "_rows_s8" if rows else "_s8"
         if name == "CONV_2D":
             if w.shape[3] != ic:
                 raise NotImplementedError("grouped convolution")
@@ -481,7 +592,7 @@ def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, band
                 if scratch else None
 
             def call(ip, ih_, op_, oh_, pt):
-                P.call("tinyts_conv2d_s8", ip, ih_, iw, ic, ib.row, ib.pix, wr, br,
+                P.call("tinyts_conv2d" + sfx, ip, ih_, iw, ic, *in_strides, wr, br,
                        op_, oh_, ow, oc, ob.row, ob.pix, kh, kw, sh, sw, dh, dw,
                        pt, pad_left, -in_t.zp, out_t.zp, mr, sr, lo, hi, scr)
         else:
@@ -489,7 +600,7 @@ def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, band
             P.macs = oh * ow * oc * kh * kw
 
             def call(ip, ih_, op_, oh_, pt):
-                P.call("tinyts_depthwise_conv2d_s8", ip, ih_, iw, ic, ib.row, ib.pix, wr, br,
+                P.call("tinyts_depthwise_conv2d" + sfx, ip, ih_, iw, ic, *in_strides, wr, br,
                        op_, oh_, ow, mdep, ob.row, ob.pix, kh, kw, sh, sw,
                        dh, dw, pt, pad_left, -in_t.zp, out_t.zp, mr, sr, lo, hi)
         _window_call(ib, ob, kh, sh, dh, pad_top, bands, call)
@@ -505,12 +616,14 @@ def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, band
         pad_top = compute_padding(sh, 1, ih, kh, oh) if o.Padding() == 0 else 0
         pad_left = compute_padding(sw, 1, iw, kw, ow) if o.Padding() == 0 else 0
         lo, hi = activation_range(o.FusedActivationFunction(), out_t.scale, out_t.zp)
-        ib = StridedBuf(P, "x", "in", ih, iw, ic, gap, x)
+        ib = (ScatteredBuf if rows else StridedBuf)(P, "x", "in", ih, iw, ic, gap, x)
         ob = StridedBuf(P, "y", "out", oh, ow, oc, gap, fill=0x77)
-        fn = "tinyts_avg_pool2d_s8" if name == "AVERAGE_POOL_2D" else "tinyts_max_pool2d_s8"
+        in_strides = (ib.pix,) if rows else (ib.row, ib.pix)
+        fn = "tinyts_avg_pool2d" if name == "AVERAGE_POOL_2D" else "tinyts_max_pool2d"
+        fn += "_rows_s8" if rows else "_s8"
 
         def call(ip, ih_, op_, oh_, pt):
-            P.call(fn, ip, ih_, iw, ic, ib.row, ib.pix, op_, oh_, ow, ob.row, ob.pix,
+            P.call(fn, ip, ih_, iw, ic, *in_strides, op_, oh_, ow, ob.row, ob.pix,
                    kh, kw, sh, sw, pt, pad_left, lo, hi)
         _window_call(ib, ob, kh, sh, 1, pad_top, bands, call)
         P.extract = lambda: ob.get().reshape(out_shape)
@@ -579,7 +692,7 @@ def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, band
         outer = int(np.prod(x.shape[:axes[0]]))
         red = int(np.prod(x.shape[axes[0]:axes[-1] + 1]))
         # TFLM folds 1/red into QuantizeMultiplier(s_in / s_out); the kernel takes the folded pair.
-        m, s = _mean_params(red, in_t.scale, out_t.scale)
+        m, s = mean_params(red, in_t.scale, out_t.scale)
         inner = int(np.prod(x.shape[axes[-1] + 1:]))
         xr = P.add("x", x, "in")
         yr = P.add("y", np.full(outer * inner, 0x77, np.int8), "out")
@@ -651,9 +764,9 @@ def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, band
 
 
 def run_layer(lib, mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, bands: int = 1,
-              scratch: bool = True):
+              scratch: bool = True, rows: bool = False):
     """Run our kernels for `op` on the host; return our output."""
-    return plan_layer(mut, op, values, gap, bands, scratch).run_host(lib)
+    return plan_layer(mut, op, values, gap, bands, scratch, rows).run_host(lib)
 
 
 # --------------------------------------------------------------------------

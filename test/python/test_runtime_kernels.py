@@ -6,7 +6,10 @@ read back with ``GetTensor`` and fed to our kernel (host build through ctypes,
 or the Cortex-M7 build on QEMU), whose output must equal TFLM's output tensor
 byte for byte.  Inputs/outputs are passed with gaps between pixels and rows
 and, for windowed kernels, computed in row bands, so the stride/band interface
-the generated code relies on is exercised too.
+the generated code relies on is exercised too.  Every windowed layer (conv,
+depthwise, pools) also runs through the ``_rows`` kernels on an input whose
+rows are scattered at non-uniform addresses (reversed, uneven gaps) and passed
+as a row-pointer table.
 """
 
 from __future__ import annotations
@@ -137,19 +140,22 @@ def _check_model(lib, name, seed):
     values = mut.run_tflm(seed)
     covered, failures, missing = Counter(), [], Counter()
     for op in mut.ops:
-        try:
-            ours = kh.run_layer(lib, mut, op, values, gap=gap, bands=bands, scratch=scratch)
-        except NotImplementedError:
-            missing[op.name] += 1
-            continue
-        ref = values[op.outputs[0]]
-        assert ours.shape == ref.shape and ours.dtype == ref.dtype, (op.index, op.name)
-        if ours.tobytes() != ref.tobytes():
-            diff = ours.astype(np.float64) - ref.astype(np.float64)
-            failures.append(f"op {op.index} {op.name}: {np.count_nonzero(diff)} of {diff.size} "
-                            f"differ, max |diff| {np.abs(diff).max()}")
-        else:
-            covered[op.name] += 1
+        for rows in ((False, True) if op.name in kh.WINDOWED_OPS else (False,)):
+            tag = op.name + ("/rows" if rows else "")
+            try:
+                ours = kh.run_layer(lib, mut, op, values, gap=gap, bands=bands, scratch=scratch,
+                                    rows=rows)
+            except NotImplementedError:
+                missing[op.name] += 1
+                continue
+            ref = values[op.outputs[0]]
+            assert ours.shape == ref.shape and ours.dtype == ref.dtype, (op.index, tag)
+            if ours.tobytes() != ref.tobytes():
+                diff = ours.astype(np.float64) - ref.astype(np.float64)
+                failures.append(f"op {op.index} {tag}: {np.count_nonzero(diff)} of {diff.size} "
+                                f"differ, max |diff| {np.abs(diff).max()}")
+            else:
+                covered[tag] += 1
     return covered, failures, missing
 
 
@@ -165,6 +171,8 @@ def test_layers_bit_exact_with_tflm(runtime_lib, name, seed, required_ops):
     covered, failures, missing = _check_model(runtime_lib, name, seed)
     assert not failures, "\n".join(failures)
     assert required_ops <= set(covered), f"not covered: {required_ops - set(covered)}"
+    windowed = {op for op in covered if op in kh.WINDOWED_OPS}
+    assert {op + "/rows" for op in windowed} <= set(covered), "_rows variants not covered"
     assert set(missing) <= NO_KERNEL, f"layers without a kernel: {dict(missing)}"
 
 
@@ -249,10 +257,14 @@ def test_kernels_bit_exact_on_emulated_cortex_m7(tmp_path, dsp):
         mut = _model(name)
         values = mut.run_tflm(100 + i)
         op = mut.ops[idx]
-        plan = kh.plan_layer(mut, op, values, gap=i % 2, bands=1 + i % 3, scratch=i % 4 != 3)
-        ours, res = kh.run_plan_on_m7(m7, plan, str(tmp_path), f"layer{i}", dsp=dsp)
+        plans = [kh.plan_layer(mut, op, values, gap=i % 2, bands=1 + i % 3, scratch=i % 4 != 3,
+                               rows=rows)
+                 for rows in ((False, True) if op.name in kh.WINDOWED_OPS else (False,))]
+        plan = kh.merge_plans(plans)  # base and _rows kernels in one ELF
+        outs, res = kh.run_plan_on_m7(m7, plan, str(tmp_path), f"layer{i}", dsp=dsp)
         ref = values[op.outputs[0]]
-        assert ours.tobytes() == ref.tobytes(), f"{name} op {idx} {op.name} differs on QEMU"
+        for ours, tag in zip(outs, ("", " (_rows)")):
+            assert ours.tobytes() == ref.tobytes(), f"{name} op {idx} {op.name}{tag} differs on QEMU"
         if plan.macs:
             report.append(f"{name}:{idx}:{op.name} {plan.macs / max(res.instructions, 1):.3f} MAC/instr")
     print("\n".join(report))
@@ -284,6 +296,15 @@ def test_max_pool_matches_reference_semantics(runtime_lib):
                 win = x[max(y0, 0):min(y0 + k, h), max(x0, 0):min(x0 + k, w)]
                 ref[oy, ox] = np.clip(win.reshape(-1, c).max(0), lo, hi)
         assert out.tobytes() == ref.tobytes()
+        # _rows variant: every row its own array (unrelated addresses).
+        import ctypes
+        row_arrays = [np.ascontiguousarray(x[r]) for r in range(h)]
+        tab = (ctypes.c_void_p * h)(*[a.ctypes.data for a in row_arrays])
+        out2 = np.zeros_like(out)
+        runtime_lib.tinyts_max_pool2d_rows_s8(ctypes.cast(tab, ctypes.c_void_p), h, w, c, c,
+                                              _p(out2), oh, ow, ow * c, c, k, k, s, s, pt, pl,
+                                              lo, hi)
+        assert out2.tobytes() == ref.tobytes()
 
 
 def test_concat_channels_and_pad_channels(runtime_lib):
@@ -447,7 +468,7 @@ _SYNTH = [
 ]
 
 
-def _synth_plan(case, seed):
+def _synth_plan(case, seed, rows=False):
     depthwise, ih, iw, ic, n, k, s, d, pad, (lo, hi), odd = case
     rng = np.random.default_rng(seed)
     mdep = n if depthwise else 1
@@ -478,18 +499,23 @@ def _synth_plan(case, seed):
     ref = _np_requant(acc, mult, shift, out_off, lo, hi)
     P = kh.Plan()
     gap = seed % 2
-    xb = kh.StridedBuf(P, "x", "in", ih, iw, ic, gap, x)
+    if rows:  # the _rows kernels, input rows scattered (table of row pointers)
+        xb = kh.ScatteredBuf(P, "x", "in", ih, iw, ic, gap, x)
+        xin, sfx = (xb.input_arg(0, ih), xb.pix), "_rows_s8"
+    else:
+        xb = kh.StridedBuf(P, "x", "in", ih, iw, ic, gap, x)
+        xin, sfx = (xb.at_row(0), xb.row, xb.pix), "_s8"
     yb = kh.StridedBuf(P, "y", "out", oh, ow, oc, gap, fill=0x77)
     wr, br = P.add("filter", w, "const"), P.add("bias", bias, "const")
     mr, sr = P.add("mult", mult, "const"), P.add("shift", shift, "const")
     if depthwise:
-        P.call("tinyts_depthwise_conv2d_s8", xb.at_row(0), ih, iw, ic, xb.row, xb.pix, wr, br,
+        P.call("tinyts_depthwise_conv2d" + sfx, xin[0], ih, iw, ic, *xin[1:], wr, br,
                yb.at_row(0), oh, ow, mdep, yb.row, yb.pix, k, k, s, s, d, d, pad[0], pad[1],
                in_off, out_off, mr, sr, lo, hi)
     else:
         scr = None if seed % 3 == 2 else P.add("scratch", np.full(2 * k * k * ic, 0x33, np.int8),
                                                "scratch")
-        P.call("tinyts_conv2d_s8", xb.at_row(0), ih, iw, ic, xb.row, xb.pix, wr, br,
+        P.call("tinyts_conv2d" + sfx, xin[0], ih, iw, ic, *xin[1:], wr, br,
                yb.at_row(0), oh, ow, oc, yb.row, yb.pix, k, k, s, s, d, d, pad[0], pad[1],
                in_off, out_off, mr, sr, lo, hi, scr)
     P.extract = lambda: yb.get()
@@ -499,8 +525,9 @@ def _synth_plan(case, seed):
 @pytest.mark.parametrize("idx", range(len(_SYNTH)))
 def test_synthetic_conv_shapes_host(runtime_lib, idx):
     for seed in range(3):
-        plan, ref = _synth_plan(_SYNTH[idx], seed)
-        assert plan.run_host(runtime_lib).tobytes() == ref.tobytes(), (idx, seed)
+        for rows in (False, True):
+            plan, ref = _synth_plan(_SYNTH[idx], seed, rows)
+            assert plan.run_host(runtime_lib).tobytes() == ref.tobytes(), (idx, seed, rows)
 
 
 @pytest.mark.slow
@@ -517,5 +544,8 @@ def test_synthetic_conv_shapes_on_emulated_cortex_m7(tmp_path, dsp):
     for idx, case in enumerate(_SYNTH):
         seed = idx % 3
         plan, ref = _synth_plan(case, seed)
-        ours, _ = kh.run_plan_on_m7(m7, plan, str(tmp_path), f"synth{idx}", dsp=dsp)
-        assert ours.tobytes() == ref.tobytes(), (idx, case)
+        plan_rows, _ = _synth_plan(case, seed, rows=True)
+        outs, _ = kh.run_plan_on_m7(m7, kh.merge_plans([plan, plan_rows]), str(tmp_path),
+                                    f"synth{idx}", dsp=dsp)
+        for ours, tag in zip(outs, ("base", "_rows")):
+            assert ours.tobytes() == ref.tobytes(), (idx, case, tag)

@@ -26,7 +26,9 @@ namespace {
 
 /// Bytes an op's results occupy once computed (views occupy none).
 int64_t resultBytes(Operation *op) {
-  if (isa<SplitOp, WindowOp>(op) || op->hasTrait<OpTrait::ConstantLike>())
+  // tensor.empty only names the destination its kernel fills.
+  if (isa<SplitOp, WindowOp, tensor::EmptyOp>(op) ||
+      op->hasTrait<OpTrait::ConstantLike>())
     return 0;
   int64_t bytes = 0;
   for (Value r : op->getResults())

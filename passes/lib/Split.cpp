@@ -87,7 +87,8 @@ struct SplitPass : tinyts::impl::TinyTSSplitBase<SplitPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (bandHeight < 1) {
-      func.emitError() << "tinyts-split: band-height must be >= 1, got " << bandHeight;
+      func.emitError() << "tinyts-split: band-height must be >= 1, got "
+                       << static_cast<int64_t>(bandHeight);
       return signalPassFailure();
     }
     SmallVector<std::pair<int64_t, int64_t>> ranges;

@@ -41,7 +41,7 @@ def test_corpus_is_there() -> None:
 @pytest.fixture(scope="module", params=COMPILED_MODELS)
 def compiled(request, corpus_dir: Path) -> tuple[Path, tinyts_mlir.CompiledModel]:
     path = corpus_dir / f"{request.param}.tflite"
-    return path, tinyts_mlir.compile(path, target="cortex-m7")
+    return path, tinyts_mlir.compile(path, target="cortex-m7", strategy="layerwise")
 
 
 def test_host_bit_exact(compiled) -> None:

@@ -26,16 +26,21 @@ CORPUS_DIR = REPO_ROOT.parent / "shared" / "models"
 # 512 KiB; python/tinyts_mlir/targets/cortex_m7/m7.ld). Larger arenas run on the host only.
 M7_RAM_BYTES = 512 * 1024
 
-COLUMNS = ["model", "TFLM arena (B)", "our arena (B)", "arena ratio", "peak stack (B)",
-           "flash (B)", "M7 instructions", "MACs", "MACs/instr", "compile (s)",
-           "output = TFLM", "generic ops"]
+COLUMNS = ["model", "TFLM arena (B)", "layer-wise arena (B)", "split arena (B)", "band h",
+           "TFLM / split", "peak stack (B)", "flash (B)", "layer-wise M7 instr",
+           "split M7 instr", "split overhead", "MACs", "MACs/instr (layer-wise)",
+           "compile (s)", "output = TFLM", "generic ops"]
 
 
 @dataclass
 class Row:
     model: str
     tflm_arena: str = "?"
+    lw_arena: str = "-"
     arena: str = "-"
+    band: str = "-"
+    lw_instructions: str = "-"
+    overhead: str = "-"
     ratio: str = "-"
     stack: str = "-"
     flash: str = "-"
@@ -47,9 +52,9 @@ class Row:
     generic: str = "-"
 
     def markdown(self) -> str:
-        cells = [self.model, self.tflm_arena, self.arena, self.ratio, self.stack, self.flash,
-                 self.instructions, self.macs, self.macs_per_instr, self.compile_s, self.equal,
-                 self.generic]
+        cells = [self.model, self.tflm_arena, self.lw_arena, self.arena, self.band, self.ratio,
+                 self.stack, self.flash, self.lw_instructions, self.instructions, self.overhead,
+                 self.macs, self.macs_per_instr, self.compile_s, self.equal, self.generic]
         return "| " + " | ".join(cells) + " |"
 
 
@@ -101,9 +106,22 @@ def benchmark(path: Path, seed: int) -> Row:
     except Exception as err:  # noqa: BLE001
         row.macs = f"error: {_one_line(err)}"
 
+    lw_instr: int | None = None
+    try:
+        lw = tinyts_mlir.compile(path, target="cortex-m7", strategy="layerwise")
+        row.lw_arena = f"{lw.arena_bytes:,}"
+        if lw.arena_bytes <= M7_RAM_BYTES:
+            _, lw_result, _ = lw.run_on_cortex_m7(*_random_inputs(path, seed), dsp=True)
+            lw_instr = lw_result.instructions
+            row.lw_instructions = f"{lw_instr:,}"
+            if macs:
+                row.macs_per_instr = f"{macs / lw_instr:.3f}"
+    except Exception as err:  # noqa: BLE001
+        row.lw_arena = f"error: {_one_line(err)}"
+
     t0 = time.perf_counter()
     try:
-        cm = tinyts_mlir.compile(path, target="cortex-m7")
+        cm = tinyts_mlir.compile(path, target="cortex-m7")  # strategy="split", auto band height
         compile_s = time.perf_counter() - t0
     except tinyts_mlir.CompileError as err:
         note = f"not yet: {_one_line(err)}"
@@ -117,10 +135,11 @@ def benchmark(path: Path, seed: int) -> Row:
         return row
 
     row.arena = f"{cm.arena_bytes:,}"
+    row.band = str(cm.band_height) if cm.band_height else "no split"
     row.compile_s = f"{compile_s:.2f}"
     row.generic = str(sum(cm.generic_ops.values()))
     if tflm_arena:
-        row.ratio = f"{cm.arena_bytes / tflm_arena:.2f}"
+        row.ratio = f"{tflm_arena / cm.arena_bytes:.2f}x"
     if cm.arena_bytes > M7_RAM_BYTES:
         row.equal = f"arena > {M7_RAM_BYTES // 1024} KiB MCU SRAM: host only"
         try:
@@ -137,8 +156,8 @@ def benchmark(path: Path, seed: int) -> Row:
         row.stack = f"{result.peak_stack_bytes:,}"
         row.flash = f"{sizes.flash:,}"
         row.instructions = f"{result.instructions:,}"
-        if macs is not None and result.instructions:
-            row.macs_per_instr = f"{macs / result.instructions:.3f}"
+        if lw_instr:
+            row.overhead = f"{100 * (result.instructions / lw_instr - 1):+.1f}%"
         ours = y if isinstance(y, list) else [y]
         ref = run_tflm(path, xs)
         same = len(ours) == len(ref) and all(

@@ -11,6 +11,11 @@ from .compiler import TARGETS, CompiledModel, compile
 
 def _summary(cm: CompiledModel) -> str:
     lines = [f"arena        {cm.arena_bytes:>10,} bytes  ({len(cm.plan.buffers)} buffers)"]
+    if cm.split_layers:
+        lines.append(f"strategy     split, {len(cm.split_layers)} ops in bands of "
+                     f"{cm.band_height} row(s), {cm.order}")
+    else:
+        lines.append("strategy     layer-wise (whole tensors)")
     for kind, tensors in (("input", cm.inputs), ("output", cm.outputs)):
         for t in tensors:
             lines.append(f"{kind:<12} {t.nbytes:>10,} bytes  {t.dtype}{list(t.shape)} "
@@ -24,7 +29,8 @@ def _summary(cm: CompiledModel) -> str:
 
 def run_compile(args: argparse.Namespace) -> int:
     cm = compile(args.model, target=args.target, prefix=args.prefix,
-                 kernels=not args.no_kernels)
+                 kernels=not args.no_kernels, strategy=args.strategy,
+                 band_height=args.band_height, order=args.order)
     out = cm.save(args.output)
     print(f"wrote {out}/ ({cm.prefix}.c, {cm.prefix}.h, runtime/, Makefile, model.json)")
     print(_summary(cm))
@@ -87,6 +93,13 @@ def add_compile_subcommands(
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--target", choices=TARGETS, default="cortex-m7")
     p.add_argument("--prefix", default="tinyts_model", help="prefix of the C symbols")
+    p.add_argument("--strategy", choices=("split", "layerwise"), default="split",
+                   help="split activation tensors into row bands (default) or run "
+                        "each op on whole tensors")
+    p.add_argument("--band-height", type=int, default=None, metavar="N",
+                   help="rows per band (default: automatic)")
+    p.add_argument("--order", choices=("depth-first", "breadth-first", "min-peak"),
+                   default="depth-first", help="order of the band ops")
     p.add_argument("--no-kernels", action="store_true",
                    help="compile every op through the generic path (no runtime kernels)")
     p.set_defaults(func=run_compile)

@@ -90,6 +90,48 @@ TINYTS_INLINE void dot2_s8(const int8_t *x, const int8_t *f0,
 /// acc[2p + c] += sum_i (x_p[i] + off) * f_c[i] for pixels p and channels c
 /// in {0, 1}: the inner kernel of the convolution.
 #if TINYTS_DSP
+/// Four elements of mac2x2: words at XP, XQ (pixels), FA, FB (channels).
+#define TINYTS_MAC2X2_STEP(XP, XQ, FA, FB)                                     \
+  do {                                                                         \
+    const uint32_t p_ = (uint32_t)tinyts_read_s32(XP);                         \
+    const uint32_t q_ = (uint32_t)tinyts_read_s32(XQ);                         \
+    const uint32_t pe_ = __sxtab16(off2, p_);                                  \
+    const uint32_t po_ = tinyts_sxtab16_ror8(off2, p_);                        \
+    const uint32_t qe_ = __sxtab16(off2, q_);                                  \
+    const uint32_t qo_ = tinyts_sxtab16_ror8(off2, q_);                        \
+    const uint32_t w0_ = (uint32_t)tinyts_read_s32(FA);                        \
+    const uint32_t w0e_ = __sxtb16(w0_);                                       \
+    a00 = __smlad(pe_, w0e_, a00);                                             \
+    a10 = __smlad(qe_, w0e_, a10);                                             \
+    const uint32_t w0o_ = tinyts_sxtb16_ror8(w0_);                             \
+    a00 = __smlad(po_, w0o_, a00);                                             \
+    a10 = __smlad(qo_, w0o_, a10);                                             \
+    const uint32_t w1_ = (uint32_t)tinyts_read_s32(FB);                        \
+    const uint32_t w1e_ = __sxtb16(w1_);                                       \
+    a01 = __smlad(pe_, w1e_, a01);                                             \
+    a11 = __smlad(qe_, w1e_, a11);                                             \
+    const uint32_t w1o_ = tinyts_sxtb16_ror8(w1_);                             \
+    a01 = __smlad(po_, w1o_, a01);                                             \
+    a11 = __smlad(qo_, w1o_, a11);                                             \
+  } while (0)
+
+/// mac2x2_s8 for a compile-time K (a multiple of 4) with f1 = f0 + K: fully
+/// unrolled, every address a base register plus an immediate, so the
+/// accumulators, offsets and temporaries all stay in registers.
+TINYTS_INLINE void mac2x2_unrolled_s8(const int8_t *x0, const int8_t *x1,
+                                      const int8_t *f0, int32_t K,
+                                      int32_t off, int32_t *acc) {
+  const uint32_t off2 = ((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16);
+  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+#pragma GCC unroll 32
+  for (int32_t j = 0; j < K; j += 4)
+    TINYTS_MAC2X2_STEP(x0 + j, x1 + j, f0 + j, f0 + K + j);
+  acc[0] = a00;
+  acc[1] = a01;
+  acc[2] = a10;
+  acc[3] = a11;
+}
+
 TINYTS_INLINE void mac2x2_s8(const int8_t *x0, const int8_t *x1,
                              const int8_t *f0, const int8_t *f1, int32_t n,
                              int32_t off, int32_t *acc) {
@@ -101,26 +143,7 @@ TINYTS_INLINE void mac2x2_s8(const int8_t *x0, const int8_t *x1,
   const int8_t *xp = x0, *fp = f0;
   const int8_t *const fend = f0 + (n & ~3);
   while (fp < fend) {
-    const uint32_t p = (uint32_t)tinyts_read_s32(xp);
-    const uint32_t q = (uint32_t)tinyts_read_s32(xp + dx);
-    const uint32_t pe = __sxtab16(off2, p);
-    const uint32_t po = tinyts_sxtab16_ror8(off2, p);
-    const uint32_t qe = __sxtab16(off2, q);
-    const uint32_t qo = tinyts_sxtab16_ror8(off2, q);
-    const uint32_t w0 = (uint32_t)tinyts_read_s32(fp);
-    const uint32_t w0e = __sxtb16(w0);
-    a00 = __smlad(pe, w0e, a00);
-    a10 = __smlad(qe, w0e, a10);
-    const uint32_t w0o = tinyts_sxtb16_ror8(w0);
-    a00 = __smlad(po, w0o, a00);
-    a10 = __smlad(qo, w0o, a10);
-    const uint32_t w1 = (uint32_t)tinyts_read_s32(fp + df);
-    const uint32_t w1e = __sxtb16(w1);
-    a01 = __smlad(pe, w1e, a01);
-    a11 = __smlad(qe, w1e, a11);
-    const uint32_t w1o = tinyts_sxtb16_ror8(w1);
-    a01 = __smlad(po, w1o, a01);
-    a11 = __smlad(qo, w1o, a11);
+    TINYTS_MAC2X2_STEP(xp, xp + dx, fp, fp + df);
     xp += 4;
     fp += 4;
   }
@@ -178,16 +201,24 @@ TINYTS_INLINE void mac2x2_s8(const int8_t *x0, const int8_t *x1,
 /// Output channel pairs [0, out_c & ~1) of two output pixels with the fast
 /// requantizer and the output offset folded into its rounding term (every
 /// channel fast, every shift >= -22); `full` selects the SSAT clamp.
-TINYTS_INLINE void conv_chan_pairs_folded(
+TINYTS_INLINE void conv_chan_pairs_folded_u(
     const int8_t *x0, const int8_t *x1, const int8_t *f, int32_t k,
     int32_t out_c, const int32_t *bias, const int32_t *multiplier,
     const int32_t *shift, int32_t input_offset, int32_t output_offset,
-    int32_t act_min, int32_t act_max, int8_t *o0, int8_t *o1, int full) {
+    int32_t act_min, int32_t act_max, int8_t *o0, int8_t *o1, int full,
+    int unrolled) {
   for (int32_t oc = 0; oc + 2 <= out_c; oc += 2, f += 2 * k) {
     int32_t acc[4];
     acc[0] = acc[2] = bias ? bias[oc] : 0;
     acc[1] = acc[3] = bias ? bias[oc + 1] : 0;
-    mac2x2_s8(x0, x1, f, f + k, k, input_offset, acc);
+#if TINYTS_DSP
+    if (unrolled)
+      mac2x2_unrolled_s8(x0, x1, f, k, input_offset, acc);
+    else
+#else
+    (void)unrolled;
+#endif
+      mac2x2_s8(x0, x1, f, f + k, k, input_offset, acc);
     const int32_t m0 = multiplier[oc], e0 = -shift[oc];
     const int32_t m1 = multiplier[oc + 1], e1 = -shift[oc + 1];
     const int32_t r0 = tinyts_folded_rnd(e0, output_offset);
@@ -202,6 +233,56 @@ TINYTS_INLINE void conv_chan_pairs_folded(
                                  full, act_min, act_max);
   }
 }
+
+TINYTS_INLINE void conv_chan_pairs_folded(
+    const int8_t *x0, const int8_t *x1, const int8_t *f, int32_t k,
+    int32_t out_c, const int32_t *bias, const int32_t *multiplier,
+    const int32_t *shift, int32_t input_offset, int32_t output_offset,
+    int32_t act_min, int32_t act_max, int8_t *o0, int8_t *o1, int full) {
+  conv_chan_pairs_folded_u(x0, x1, f, k, out_c, bias, multiplier, shift,
+                           input_offset, output_offset, act_min, act_max, o0,
+                           o1, full, 0);
+}
+
+#if TINYTS_DSP
+/// Depths with fully unrolled channel pairs (conv_chan_pairs_kc): the common
+/// pointwise depths of MobileNets / MCUNets (and the 10x4 KWS stem, K = 40).
+#define TINYTS_CONV_KC(k)                                                      \
+  ((k) == 24 || (k) == 32 || (k) == 40 || (k) == 48 || (k) == 56 ||            \
+   (k) == 64 || (k) == 96)
+
+/// conv_chan_pairs_folded for the depths of TINYTS_CONV_KC, unrolled; out of
+/// line so that each gets the register file to itself.
+static __attribute__((noinline)) void conv_chan_pairs_kc(
+    const int8_t *x0, const int8_t *x1, const int8_t *f, int32_t k,
+    int32_t out_c, const int32_t *bias, const int32_t *multiplier,
+    const int32_t *shift, int32_t input_offset, int32_t output_offset,
+    int32_t act_min, int32_t act_max, int8_t *o0, int8_t *o1, int full) {
+#define TINYTS_CONV_KC_CASE(K)                                                 \
+  case K:                                                                      \
+    if (full)                                                                  \
+      conv_chan_pairs_folded_u(x0, x1, f, K, out_c, bias, multiplier, shift,   \
+                               input_offset, output_offset, act_min, act_max,  \
+                               o0, o1, 1, 1);                                  \
+    else                                                                       \
+      conv_chan_pairs_folded_u(x0, x1, f, K, out_c, bias, multiplier, shift,   \
+                               input_offset, output_offset, act_min, act_max,  \
+                               o0, o1, 0, 1);                                  \
+    break
+  switch (k) {
+    TINYTS_CONV_KC_CASE(24);
+    TINYTS_CONV_KC_CASE(32);
+    TINYTS_CONV_KC_CASE(40);
+    TINYTS_CONV_KC_CASE(48);
+    TINYTS_CONV_KC_CASE(56);
+    TINYTS_CONV_KC_CASE(64);
+    TINYTS_CONV_KC_CASE(96);
+  default:
+    break;
+  }
+#undef TINYTS_CONV_KC_CASE
+}
+#endif
 
 #if TINYTS_DSP
 /// Small pointwise depths (K = 8 with 4 pixels, K = 16 with 2 pixels), every
@@ -659,6 +740,12 @@ static __attribute__((noinline)) void conv_pairs_s8(const conv_rows *in, int32_t
         conv_chan_pairs_k27(x0, x1, filter, out_c & ~1, bias, multiplier,
                             shift, input_offset, output_offset, act_min,
                             act_max, o0, o1, full);
+#if TINYTS_DSP
+      } else if (TINYTS_CONV_KC(k)) {
+        conv_chan_pairs_kc(x0, x1, filter, k, out_c & ~1, bias, multiplier,
+                           shift, input_offset, output_offset, act_min,
+                           act_max, o0, o1, full);
+#endif
       } else if (full) {
         if (k == 8)
           TINYTS_CONV_FOLDED(8, 1);

@@ -436,6 +436,15 @@ _SYNTH = [
     (False, 3, 5, 16, 3, 1, 2, 1, (0, 0), (-100, 127), False),
     (False, 6, 6, 8, 10, 1, 1, 1, (0, 0), (-128, 127), True),
     (False, 3, 5, 16, 6, 1, 1, 1, (0, 0), (-128, 127), True),
+    # pointwise depths with unrolled channel pairs (conv_chan_pairs_kc):
+    # odd out_c, stride 2, narrow clamp, mixed fast/slow channels
+    (False, 5, 6, 24, 7, 1, 1, 1, (0, 0), (-100, 90), False),
+    (False, 3, 7, 32, 5, 1, 2, 1, (0, 0), (-128, 127), False),
+    (False, 4, 4, 40, 6, 1, 1, 1, (0, 0), (-128, 127), True),
+    (False, 3, 5, 48, 4, 1, 1, 1, (0, 0), (-128, 127), False),
+    (False, 3, 3, 56, 9, 1, 1, 1, (0, 0), (-60, 127), False),
+    (False, 4, 3, 64, 6, 1, 1, 1, (0, 0), (-128, 127), False),
+    (False, 3, 3, 96, 5, 1, 1, 1, (0, 0), (-128, 127), False),
     # dead (all-zero) filters between live channels: 1x1, 3x3, > 256 channels
     (False, 6, 6, 16, 40, 1, 1, 1, (0, 0), (-128, 127), "dead"),
     (False, 5, 7, 12, 23, 1, 1, 1, (0, 0), (-90, 127), "dead"),

@@ -132,6 +132,32 @@ TINYTS_INLINE void mac2x2_unrolled_s8(const int8_t *x0, const int8_t *x1,
   acc[3] = a11;
 }
 
+/// mac2x2_s8 for k a multiple of 16 with f1 = f0 + k: 16 elements per
+/// iteration, unrolled, so that what does not fit the register file is
+/// reloaded once per 16 elements instead of every 4.
+TINYTS_INLINE void mac2x2_k16_s8(const int8_t *x0, const int8_t *x1,
+                                 const int8_t *f0, int32_t k, int32_t off,
+                                 int32_t *acc) {
+  const uint32_t off2 = ((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16);
+  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+  const int8_t *xa = x0, *xb = x1, *fa = f0;
+  const int8_t *const fend = f0 + k;
+  do {
+    const int8_t *const fb = fa + k;
+    TINYTS_MAC2X2_STEP(xa, xb, fa, fb);
+    TINYTS_MAC2X2_STEP(xa + 4, xb + 4, fa + 4, fb + 4);
+    TINYTS_MAC2X2_STEP(xa + 8, xb + 8, fa + 8, fb + 8);
+    TINYTS_MAC2X2_STEP(xa + 12, xb + 12, fa + 12, fb + 12);
+    xa += 16;
+    xb += 16;
+    fa += 16;
+  } while (fa < fend);
+  acc[0] = a00;
+  acc[1] = a01;
+  acc[2] = a10;
+  acc[3] = a11;
+}
+
 TINYTS_INLINE void mac2x2_s8(const int8_t *x0, const int8_t *x1,
                              const int8_t *f0, const int8_t *f1, int32_t n,
                              int32_t off, int32_t *acc) {
@@ -212,7 +238,9 @@ TINYTS_INLINE void conv_chan_pairs_folded_u(
     acc[0] = acc[2] = bias ? bias[oc] : 0;
     acc[1] = acc[3] = bias ? bias[oc + 1] : 0;
 #if TINYTS_DSP
-    if (unrolled)
+    if (unrolled == 2)
+      mac2x2_k16_s8(x0, x1, f, k, input_offset, acc);
+    else if (unrolled)
       mac2x2_unrolled_s8(x0, x1, f, k, input_offset, acc);
     else
 #else
@@ -245,14 +273,14 @@ TINYTS_INLINE void conv_chan_pairs_folded(
 }
 
 #if TINYTS_DSP
-/// Depths with fully unrolled channel pairs (conv_chan_pairs_kc): the common
-/// pointwise depths of MobileNets / MCUNets (and the 10x4 KWS stem, K = 40).
+/// Depths for conv_chan_pairs_kc: fully unrolled channel pairs for the common
+/// pointwise depths of MobileNets / MCUNets (and the 10x4 KWS stem, K = 40),
+/// 16 elements per loop iteration for the other multiples of 16.
 #define TINYTS_CONV_KC(k)                                                      \
-  ((k) == 24 || (k) == 32 || (k) == 40 || (k) == 48 || (k) == 56 ||            \
-   (k) == 64 || (k) == 96)
+  ((k) == 24 || (k) == 40 || (k) == 56 || ((k) >= 32 && ((k) & 15) == 0))
 
-/// conv_chan_pairs_folded for the depths of TINYTS_CONV_KC, unrolled; out of
-/// line so that each gets the register file to itself.
+/// conv_chan_pairs_folded for the depths of TINYTS_CONV_KC; out of line so
+/// that each copy gets the register file to itself.
 static __attribute__((noinline)) void conv_chan_pairs_kc(
     const int8_t *x0, const int8_t *x1, const int8_t *f, int32_t k,
     int32_t out_c, const int32_t *bias, const int32_t *multiplier,
@@ -277,7 +305,15 @@ static __attribute__((noinline)) void conv_chan_pairs_kc(
     TINYTS_CONV_KC_CASE(56);
     TINYTS_CONV_KC_CASE(64);
     TINYTS_CONV_KC_CASE(96);
-  default:
+  default: // k a multiple of 16 (TINYTS_CONV_KC)
+    if (full)
+      conv_chan_pairs_folded_u(x0, x1, f, k, out_c, bias, multiplier, shift,
+                               input_offset, output_offset, act_min, act_max,
+                               o0, o1, 1, 2);
+    else
+      conv_chan_pairs_folded_u(x0, x1, f, k, out_c, bias, multiplier, shift,
+                               input_offset, output_offset, act_min, act_max,
+                               o0, o1, 0, 2);
     break;
   }
 #undef TINYTS_CONV_KC_CASE

@@ -445,6 +445,9 @@ _SYNTH = [
     (False, 3, 3, 56, 9, 1, 1, 1, (0, 0), (-60, 127), False),
     (False, 4, 3, 64, 6, 1, 1, 1, (0, 0), (-128, 127), False),
     (False, 3, 3, 96, 5, 1, 1, 1, (0, 0), (-128, 127), False),
+    # other multiples of 16: 16 elements per iteration (1x1 K = 128, 3x3x16)
+    (False, 3, 4, 128, 5, 1, 1, 1, (0, 0), (-90, 127), False),
+    (False, 6, 5, 16, 7, 3, 1, 1, (1, 1), (-128, 127), False),
     # dead (all-zero) filters between live channels: 1x1, 3x3, > 256 channels
     (False, 6, 6, 16, 40, 1, 1, 1, (0, 0), (-128, 127), "dead"),
     (False, 5, 7, 12, 23, 1, 1, 1, (0, 0), (-90, 127), "dead"),

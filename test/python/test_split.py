@@ -25,6 +25,10 @@ MODELS = sorted(p.stem for p in CORPUS.glob("*.tflite"))
 CONFIGS = [(1, "depth-first"), (2, "breadth-first"), (4, "depth-first"),
            (8, "min-peak")]
 M7_MODELS = ["mlc_vww_96_int8", "tinyengine_vww"]
+# Known defect, open: armex_ds_cnn with band height 1 (segments 1-6 suffice)
+# gives a wrong class on the seed-1 input while the plan has no overlapping
+# buffers; 1-5 and 2-6 are exact. Strict: the test fails once it is fixed.
+KNOWN_WRONG = {("armex_ds_cnn_s_quantized", 1, "depth-first")}
 
 
 def _check(path: Path, cm: tinyts_mlir.CompiledModel, n: int, seed: int) -> None:
@@ -50,7 +54,10 @@ def test_default_split_bit_exact_and_not_larger(model: str, corpus_dir: Path) ->
 @pytest.mark.parametrize("height,order", CONFIGS)
 @pytest.mark.parametrize("model", MODELS)
 def test_explicit_configuration_bit_exact(model: str, height: int, order: str,
-                                          corpus_dir: Path) -> None:
+                                          corpus_dir: Path, request) -> None:
+    if (model, height, order) in KNOWN_WRONG:
+        # Runs, and must fail: an expected failure, never a skip.
+        request.applymarker(pytest.mark.xfail(strict=True, reason="open defect, see KNOWN_WRONG"))
     path = corpus_dir / f"{model}.tflite"
     cm = tinyts_mlir.compile(path, target="host", band_height=height, order=order)
     for layer in cm.split_layers:

@@ -262,6 +262,82 @@ dw_row3x3_clamp_bc(const int8_t *xp, int8_t *o, int32_t n,
   dw_row3x3_body(xp, o, n, ctx, 0, 1);
 }
 
+/// One 3x3 tap row of two adjacent output pixels at stride 1 (dilation 1):
+/// the four input columns at RP are loaded once, each feeding both pixels'
+/// accumulators (lane pair `h` of the four channels, see dw_row3x3_s1_body).
+#define TINYTS_DW_S1_ROW(RP, W0, W1, W2)                                       \
+  do {                                                                         \
+    const int8_t *q_ = (RP);                                                   \
+    uint32_t x_ = (uint32_t)tinyts_read_s32(q_);                               \
+    x_ = h ? tinyts_sxtab16_ror8(off2, x_) : (uint32_t)__sxtab16(off2, x_);    \
+    p0l = __smlabb(x_, (W0), p0l);                                             \
+    p0h = __smlatt(x_, (W0), p0h);                                             \
+    x_ = (uint32_t)tinyts_read_s32(q_ + xc);                                   \
+    x_ = h ? tinyts_sxtab16_ror8(off2, x_) : (uint32_t)__sxtab16(off2, x_);    \
+    p0l = __smlabb(x_, (W1), p0l);                                             \
+    p0h = __smlatt(x_, (W1), p0h);                                             \
+    p1l = __smlabb(x_, (W0), p1l);                                             \
+    p1h = __smlatt(x_, (W0), p1h);                                             \
+    q_ += 2 * xc;                                                              \
+    x_ = (uint32_t)tinyts_read_s32(q_);                                        \
+    x_ = h ? tinyts_sxtab16_ror8(off2, x_) : (uint32_t)__sxtab16(off2, x_);    \
+    p0l = __smlabb(x_, (W2), p0l);                                             \
+    p0h = __smlatt(x_, (W2), p0h);                                             \
+    p1l = __smlabb(x_, (W1), p1l);                                             \
+    p1h = __smlatt(x_, (W1), p1h);                                             \
+    x_ = (uint32_t)tinyts_read_s32(q_ + xc);                                   \
+    x_ = h ? tinyts_sxtab16_ror8(off2, x_) : (uint32_t)__sxtab16(off2, x_);    \
+    p1l = __smlabb(x_, (W2), p1l);                                             \
+    p1h = __smlatt(x_, (W2), p1h);                                             \
+  } while (0)
+
+/// Stride-1 (dilation-1) interior 3x3 pixels in pairs, one lane pair of the
+/// group per pass: h = 0 computes channels 0 and 2, h = 1 channels 1 and 3.
+/// Adjacent windows share two of their three columns, so a pair loads 12
+/// input words (instead of 18) and each unpacked weight once (instead of
+/// twice); four accumulators keep the loop within the register file.
+TINYTS_INLINE void dw_row3x3_s1_body(const int8_t *xp, int8_t *o,
+                                     int32_t npairs, const dw_row_ctx *ctx,
+                                     int full, int h) {
+  const uint32_t off2 = ctx->off2;
+  const int32_t xc = ctx->x_col;
+  const uint32_t *const w = ctx->wk + h; // tap t: w[2t]
+  do {
+    int32_t p0l = ctx->b[h], p0h = ctx->b[h + 2];
+    int32_t p1l = p0l, p1h = p0h;
+    TINYTS_DW_S1_ROW(xp, w[0], w[2], w[4]);
+    TINYTS_DW_S1_ROW(dw_at(xp, ctx->d1), w[6], w[8], w[10]);
+    TINYTS_DW_S1_ROW(dw_at(xp, ctx->d2), w[12], w[14], w[16]);
+    const int32_t ml = ctx->m[h], rl = ctx->r[h], el = ctx->e[h];
+    const int32_t mh = ctx->m[h + 2], rh = ctx->r[h + 2], eh = ctx->e[h + 2];
+    const int32_t os = ctx->o_step;
+    o[h] = tinyts_clamp_s8(tinyts_requant_folded(p0l, ml, rl, el), full,
+                           ctx->lo, ctx->hi);
+    o[h + 2] = tinyts_clamp_s8(tinyts_requant_folded(p0h, mh, rh, eh), full,
+                               ctx->lo, ctx->hi);
+    o[os + h] = tinyts_clamp_s8(tinyts_requant_folded(p1l, ml, rl, el), full,
+                                ctx->lo, ctx->hi);
+    o[os + h + 2] = tinyts_clamp_s8(tinyts_requant_folded(p1h, mh, rh, eh),
+                                    full, ctx->lo, ctx->hi);
+    xp += 2 * xc;
+    o += 2 * os;
+  } while (--npairs);
+}
+
+/// One pass each (separate functions keep the frames small: nothing has to
+/// survive a first pass).
+#define TINYTS_DW_S1_FN(NAME, FULL, H)                                         \
+  static __attribute__((noinline)) void NAME(const int8_t *xp, int8_t *o,      \
+                                             int32_t npairs,                   \
+                                             const dw_row_ctx *ctx) {          \
+    dw_row3x3_s1_body(xp, o, npairs, ctx, FULL, H);                            \
+  }
+TINYTS_DW_S1_FN(dw_row3x3_s1_full_e, 1, 0)
+TINYTS_DW_S1_FN(dw_row3x3_s1_full_o, 1, 1)
+TINYTS_DW_S1_FN(dw_row3x3_s1_clamp_e, 0, 0)
+TINYTS_DW_S1_FN(dw_row3x3_s1_clamp_o, 0, 1)
+#undef TINYTS_DW_S1_FN
+
 /// Depth multiplier 1, channels c..c+3 (filter, bias, output, multiplier and
 /// shift already offset to c; input channel `ch` of the rows), every output
 /// pixel; kh <= TINYTS_DW_GROUP_ROWS.  The group's weights are unpacked once
@@ -322,6 +398,9 @@ static __attribute__((noinline)) void dw_group_pixels(
     ctx.lo = act_min;
     ctx.hi = act_max;
   }
+  // Stride 1, dilation 1: the row kernel takes its pixels in pairs (rows of
+  // at least 4 interior pixels; shorter ones do not repay the extra calls).
+  const int pairs_s1 = !bcast && stride_w == 1 && dil_w == 1;
   // Interior pixels [row_x0, row_x1) of a full-height 3x3 row go to the row
   // kernel (none: out_w, out_w).
   int32_t row_x0 = out_w, row_x1 = out_w;
@@ -361,6 +440,24 @@ static __attribute__((noinline)) void dw_group_pixels(
             dw_row3x3_full_bc(xp, o, rx1 - rx0, &ctx);
           else
             dw_row3x3_clamp_bc(xp, o, rx1 - rx0, &ctx);
+        } else if (pairs_s1 && rx1 - rx0 >= 4) {
+          // Pairs of pixels, then a lone last one.
+          const int32_t n = rx1 - rx0, np = n >> 1;
+          if (full_range) {
+            dw_row3x3_s1_full_e(xp, o, np, &ctx);
+            dw_row3x3_s1_full_o(xp, o, np, &ctx);
+          } else {
+            dw_row3x3_s1_clamp_e(xp, o, np, &ctx);
+            dw_row3x3_s1_clamp_o(xp, o, np, &ctx);
+          }
+          if (n & 1) {
+            const int8_t *xl = xp + 2 * np * ctx.x_col;
+            int8_t *ol = o + 2 * np * out_pix_stride;
+            if (full_range)
+              dw_row3x3_full(xl, ol, 1, &ctx);
+            else
+              dw_row3x3_clamp(xl, ol, 1, &ctx);
+          }
         } else if (full_range) {
           dw_row3x3_full(xp, o, rx1 - rx0, &ctx);
         } else {

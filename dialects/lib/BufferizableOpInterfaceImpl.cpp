@@ -70,6 +70,26 @@ Value rowSubview(OpBuilder &b, Location loc, Value buffer, int64_t row,
   return memref::SubViewOp::create(b, loc, buffer, offsets, sizes, strides);
 }
 
+/// Identity-layout memref of a tensor type (a window's view, a join's buffer).
+MemRefType identityBuffer(Type tensorType) {
+  auto type = cast<RankedTensorType>(tensorType);
+  return MemRefType::get(type.getShape(), type.getElementType());
+}
+
+/// The buffers of a band op's operands.
+FailureOr<SmallVector<Value>> bandBuffers(RewriterBase &rewriter, ValueRange bands,
+                                          const BufferizationOptions &options,
+                                          BufferizationState &state) {
+  SmallVector<Value> buffers;
+  for (Value band : bands) {
+    FailureOr<Value> buffer = getBuffer(rewriter, band, options, state);
+    if (failed(buffer))
+      return failure();
+    buffers.push_back(*buffer);
+  }
+  return buffers;
+}
+
 /// tinyts.split: one subview per band (no copy, no allocation).
 struct SplitOpInterface
     : BufferizableOpInterface::ExternalModel<SplitOpInterface, tinyts::SplitOp> {
@@ -140,28 +160,22 @@ struct WindowOpInterface
     return {{op->getResult(0), BufferRelation::Unknown}};
   }
   FailureOr<BufferLikeType>
-  getBufferType(Operation *op, Value value, const BufferizationOptions &,
+  getBufferType(Operation *, Value value, const BufferizationOptions &,
                 const BufferizationState &, SmallVector<Value> &) const {
-    auto type = cast<RankedTensorType>(value.getType());
-    return cast<BufferLikeType>(
-        MemRefType::get(type.getShape(), type.getElementType()));
+    return cast<BufferLikeType>(identityBuffer(value.getType()));
   }
   LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
                           const BufferizationOptions &options,
                           BufferizationState &state) const {
     auto window = cast<tinyts::WindowOp>(op);
-    SmallVector<Value> bands;
-    for (Value band : window.getBands()) {
-      FailureOr<Value> buffer = getBuffer(rewriter, band, options, state);
-      if (failed(buffer))
-        return failure();
-      bands.push_back(*buffer);
-    }
+    FailureOr<SmallVector<Value>> bands =
+        bandBuffers(rewriter, window.getBands(), options, state);
+    if (failed(bands))
+      return failure();
     rewriter.setInsertionPoint(op);
-    auto type = cast<RankedTensorType>(window.getType());
-    Value view = tinyts::WindowOp::create(
-        rewriter, op->getLoc(), MemRefType::get(type.getShape(), type.getElementType()),
-        bands, window.getOffset());
+    Value view = tinyts::WindowOp::create(rewriter, op->getLoc(),
+                                          identityBuffer(window.getType()),
+                                          *bands, window.getOffset());
     replaceOpWithBufferizedValues(rewriter, op, view);
     return success();
   }
@@ -183,32 +197,25 @@ struct JoinOpInterface
     return {};
   }
   FailureOr<BufferLikeType>
-  getBufferType(Operation *op, Value value, const BufferizationOptions &,
+  getBufferType(Operation *, Value value, const BufferizationOptions &,
                 const BufferizationState &, SmallVector<Value> &) const {
-    auto type = cast<RankedTensorType>(value.getType());
-    return cast<BufferLikeType>(
-        MemRefType::get(type.getShape(), type.getElementType()));
+    return cast<BufferLikeType>(identityBuffer(value.getType()));
   }
   LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
                           const BufferizationOptions &options,
                           BufferizationState &state) const {
     auto join = cast<tinyts::JoinOp>(op);
-    SmallVector<Value> bands;
-    for (Value band : join.getBands()) {
-      FailureOr<Value> buffer = getBuffer(rewriter, band, options, state);
-      if (failed(buffer))
-        return failure();
-      bands.push_back(*buffer);
-    }
+    FailureOr<SmallVector<Value>> bands =
+        bandBuffers(rewriter, join.getBands(), options, state);
+    if (failed(bands))
+      return failure();
     rewriter.setInsertionPoint(op);
-    auto type = cast<RankedTensorType>(join.getType());
     FailureOr<Value> whole = options.createAlloc(
-        rewriter, op->getLoc(), MemRefType::get(type.getShape(), type.getElementType()),
-        ValueRange{});
+        rewriter, op->getLoc(), identityBuffer(join.getType()), ValueRange{});
     if (failed(whole))
       return failure();
     int64_t row = 0;
-    for (Value band : bands) {
+    for (Value band : *bands) {
       int64_t rows = cast<MemRefType>(band.getType()).getDimSize(1);
       Value target = rowSubview(rewriter, op->getLoc(), *whole, row, rows);
       if (failed(options.createMemCpy(rewriter, op->getLoc(), band, target)))

@@ -696,16 +696,22 @@ std::optional<NHWCPad> matchPad(tosa::PadOp pad) {
   return r;
 }
 
+/// Whether `slice` is the importer's trim of an NHWC tensor: it starts at the
+/// origin and keeps the batch and the channels (only rows/columns go).
+bool trimsRowsAndColumns(tosa::SliceOp slice) {
+  auto start = getConstInts(slice.getStart());
+  auto in = cast<RankedTensorType>(slice.getInput1().getType());
+  auto out = cast<RankedTensorType>(slice.getOutput().getType());
+  return start && llvm::all_of(*start, [](int64_t x) { return x == 0; }) &&
+         in.getRank() == 4 && in.getDimSize(0) == out.getDimSize(0) &&
+         in.getDimSize(3) == out.getDimSize(3);
+}
+
 /// The tosa.pad whose result `v` is, seen through a reshape and a slice that
 /// starts at the origin (and keeps the batch and the channels).
 tosa::PadOp padFeeding(Value v) {
   if (auto slice = v.getDefiningOp<tosa::SliceOp>()) {
-    auto start = getConstInts(slice.getStart());
-    auto in = cast<RankedTensorType>(slice.getInput1().getType());
-    auto out = cast<RankedTensorType>(slice.getOutput().getType());
-    if (!start || llvm::any_of(*start, [](int64_t x) { return x != 0; }) ||
-        in.getRank() != 4 || in.getDimSize(0) != out.getDimSize(0) ||
-        in.getDimSize(3) != out.getDimSize(3))
+    if (!trimsRowsAndColumns(slice))
       return nullptr;
     v = slice.getInput1();
   }
@@ -815,15 +821,9 @@ struct DropTrimmingSlice : OpRewritePattern<OpTy> {
     if (!op.hasPureTensorSemantics())
       return failure();
     auto slice = op.getInput().template getDefiningOp<tosa::SliceOp>();
-    if (!slice)
+    if (!slice || !trimsRowsAndColumns(slice))
       return failure();
-    auto start = getConstInts(slice.getStart());
     auto in = cast<RankedTensorType>(slice.getInput1().getType());
-    auto out = cast<RankedTensorType>(slice.getOutput().getType());
-    if (!start || llvm::any_of(*start, [](int64_t x) { return x != 0; }) ||
-        in.getRank() != 4 || in.getDimSize(0) != out.getDimSize(0) ||
-        in.getDimSize(3) != out.getDimSize(3))
-      return failure();
     auto result = cast<RankedTensorType>(op->getResult(0).getType());
     // The untrimmed input must give the same output extent along H and W.
     auto [kh, kw] = windowOf(op);

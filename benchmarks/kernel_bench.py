@@ -28,6 +28,15 @@ layer's cost can depend on them, e.g. dead channels).
 (input rows scattered, passed as a row-pointer table) instead of base +
 strides.
 
+``--band-height N`` also measures every conv / depthwise layer as the
+compiler's tensor splitting calls it: ceil(out_h / N) kernel calls, each
+computing N output rows (the last one fewer) on only the input rows it needs
+(input pointer / row table, in_h and pad_top adjusted per band, see
+``kernel_harness.plan_layer``), and checks those outputs against TFLM too.
+It prints, per layer and tree, whole-layer and banded instructions and the
+fixed cost per extra call, (banded - whole) / (calls - 1); per model the
+totals (fully connected layers count the same in both).
+
 ``--baseline REV`` also measures ``runtime/`` as of git revision REV (checked
 out into a temporary directory with ``git archive``) and prints both.  Conv
 layers get the planner's scratch buffer (TINYTS_CONV2D_SCRATCH_BYTES) unless
@@ -111,6 +120,8 @@ def main(argv=None):
     ap.add_argument("--no-scratch", action="store_true", help="conv without scratch buffer")
     ap.add_argument("--rows", action="store_true",
                     help="conv/depthwise through the _rows kernels (scattered input rows)")
+    ap.add_argument("--band-height", type=int, default=None,
+                    help="also measure conv/dw layers called once per band of N output rows")
     ap.add_argument("--kinds", nargs="+", default=list(KINDS.values()))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--runtime", default=None,
@@ -145,7 +156,13 @@ def main(argv=None):
                 continue
             plan = kh.plan_layer(mut, op, values, scratch=not args.no_scratch, rows=args.rows)
             layers[key] = dict(plan=plan, ref=values[op.outputs[0]].tobytes(),
-                               macs=plan.macs, count=1, instr={}, stack={})
+                               macs=plan.macs, count=1, instr={}, stack={},
+                               banded=None, calls=1, binstr={}, bstack={})
+            if args.band_height and KINDS[op.name] in ("conv", "dw"):
+                bp = kh.plan_layer(mut, op, values, scratch=not args.no_scratch,
+                                   rows=args.rows, band_height=args.band_height)
+                layers[key]["banded"] = bp
+                layers[key]["calls"] = len(bp.calls)
 
     for i, (key, L) in enumerate(layers.items()):
         for tag, rt in trees.items():
@@ -155,8 +172,21 @@ def main(argv=None):
                 print(f"WARNING: {key} ({tag}) differs from TFLM", file=sys.stderr)
             L["instr"][tag] = n
             L["stack"][tag] = stack
+            if L["banded"] is not None:
+                out, n, stack = _measure(m7, L["banded"], rt, os.path.join(tmp, tag),
+                                         f"b{i}", args.opt, not args.portable)
+                if out.tobytes() != L["ref"]:
+                    print(f"WARNING: {key} ({tag}, banded) differs from TFLM", file=sys.stderr)
+                L["binstr"][tag] = n
+                L["bstack"][tag] = stack
+            else:
+                L["binstr"][tag] = L["instr"][tag]
+                L["bstack"][tag] = L["stack"][tag]
         print(f"[{i + 1}/{len(layers)}] {key}: "
-              + " ".join(f"{t}={L['instr'][t]}" for t in trees), file=sys.stderr)
+              + " ".join(f"{t}={L['instr'][t]}" for t in trees)
+              + ("" if L["banded"] is None else
+                 " banded " + " ".join(f"{t}={L['binstr'][t]}" for t in trees)),
+              file=sys.stderr)
 
     tags = list(trees)
     hdr = (["layer", "n", "MACs"] + [f"instr {t}" for t in tags]
@@ -195,6 +225,61 @@ def main(argv=None):
         for t in tags:
             n = sum(L["instr"][t] * L["count"] for _, L in ks)
             cells.append(f"{macs / max(n, 1):.3f}")
+        print("| " + " | ".join(cells) + " |")
+
+    if args.band_height:
+        _print_banded(args, layers, per_model, tags)
+
+
+def _print_banded(args, layers, per_model, tags):
+    """Whole-layer vs banded instructions and the fixed cost per extra call."""
+    N = args.band_height
+    print()
+    print(f"Band height {N}: whole-layer vs banded instructions, "
+          "per-call overhead = (banded - whole) / (calls - 1)")
+    print()
+    hdr = ["layer", "n", "calls"]
+    for t in tags:
+        hdr += [f"whole {t}", f"banded {t}", f"+% {t}", f"per call {t}"]
+    hdr += [f"stack {t}" for t in tags]
+    print("| " + " | ".join(hdr) + " |")
+    print("|---|" + "---:|" * (len(hdr) - 1))
+    for key, L in layers.items():
+        if L["banded"] is None:
+            continue
+        cells = [key, str(L["count"]), str(L["calls"])]
+        for t in tags:
+            w, b = L["instr"][t], L["binstr"][t]
+            per = (b - w) / (L["calls"] - 1) if L["calls"] > 1 else 0.0
+            cells += [f"{w:,}", f"{b:,}", f"{100.0 * (b - w) / max(w, 1):+.1f}", f"{per:,.0f}"]
+        cells += [str(L["bstack"][t]) for t in tags]
+        print("| " + " | ".join(cells) + " |")
+    print()
+    hdr = ["model (conv/dw/fc kernels only)", "calls"]
+    for t in tags:
+        hdr += [f"whole {t}", f"banded {t}", f"+% {t}"]
+    print("| " + " | ".join(hdr) + " |")
+    print("|---|" + "---:|" * (len(hdr) - 1))
+    for mname, keys in per_model.items():
+        cells = [mname, str(sum(layers[k]["calls"] for k in keys))]
+        for t in tags:
+            w = sum(layers[k]["instr"][t] for k in keys)
+            b = sum(layers[k]["binstr"][t] for k in keys)
+            cells += [f"{w:,}", f"{b:,}", f"{100.0 * (b - w) / max(w, 1):+.2f}"]
+        print("| " + " | ".join(cells) + " |")
+    print()
+    print("| kind | calls | " + " | ".join(f"extra instr {t} | per extra call {t}" for t in tags)
+          + " |")
+    print("|---|---:|" + "---:|---:|" * len(tags))
+    for kind in ("conv", "dw"):
+        ks = [L for k, L in layers.items() if k.startswith(kind + " ") and L["banded"] is not None]
+        if not ks:
+            continue
+        extra_calls = sum((L["calls"] - 1) * L["count"] for L in ks)
+        cells = [kind, str(sum(L["calls"] * L["count"] for L in ks))]
+        for t in tags:
+            d = sum((L["binstr"][t] - L["instr"][t]) * L["count"] for L in ks)
+            cells += [f"{d:,}", f"{d / max(extra_calls, 1):,.0f}"]
         print("| " + " | ".join(cells) + " |")
 
 

@@ -526,15 +526,18 @@ def merge_plans(plans: list) -> Plan:
     return M
 
 
-def _band_ranges(out_h, bands):
-    step = max(1, -(-out_h // bands))
+def _band_ranges(out_h, bands, band_height=None):
+    """Output row ranges [a, b): `bands` bands of equal height (the last one
+    shorter), or, with band_height, bands of band_height rows each."""
+    step = band_height if band_height else max(1, -(-out_h // bands))
     return [(a, min(out_h, a + step)) for a in range(0, out_h, step)]
 
 
-def _window_call(ib: StridedBuf, ob: StridedBuf, kh, sh, dh, pad_top, bands, call):
+def _window_call(ib: StridedBuf, ob: StridedBuf, kh, sh, dh, pad_top, bands, call,
+                 band_height=None):
     """Emit a windowed kernel band by band over output rows; each band sees
     only the input rows it needs (shifted, possibly negative pad_top)."""
-    for a, b in _band_ranges(ob.h, bands):
+    for a, b in _band_ranges(ob.h, bands, band_height):
         lo = a * sh - pad_top
         hi = (b - 1) * sh - pad_top + (kh - 1) * dh + 1
         r0, r1 = max(lo, 0), min(hi, ib.h)
@@ -547,12 +550,15 @@ WINDOWED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"
 
 
 def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, bands: int = 1,
-               scratch: bool = True, rows: bool = False) -> Plan:
+               scratch: bool = True, rows: bool = False, band_height: int = None) -> Plan:
     """Plan our kernel calls for `op` on TFLM's input values (raises
     NotImplementedError for ops without a kernel).  scratch=False passes no
     scratch buffer to kernels that take one (their fallback path).  rows=True
     runs the windowed ops (WINDOWED_OPS) through their _rows kernels on an
-    input with scattered rows (other ops are planned as usual)."""
+    input with scattered rows (other ops are planned as usual).  The windowed
+    ops are called once per band of output rows: `bands` bands, or with
+    band_height, bands of that many rows (as the compiler's tensor splitting
+    emits them)."""
     T = mut.tensors
     name = op.name
     out_t = T[op.outputs[0]]
@@ -603,7 +609,7 @@ def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, band
                 P.call("tinyts_depthwise_conv2d" + sfx, ip, ih_, iw, ic, *in_strides, wr, br,
                        op_, oh_, ow, mdep, ob.row, ob.pix, kh, kw, sh, sw,
                        dh, dw, pt, pad_left, -in_t.zp, out_t.zp, mr, sr, lo, hi)
-        _window_call(ib, ob, kh, sh, dh, pad_top, bands, call)
+        _window_call(ib, ob, kh, sh, dh, pad_top, bands, call, band_height)
         P.extract = lambda: ob.get().reshape(out_shape)
         return P
 
@@ -625,7 +631,7 @@ def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, band
         def call(ip, ih_, op_, oh_, pt):
             P.call(fn, ip, ih_, iw, ic, *in_strides, op_, oh_, ow, ob.row, ob.pix,
                    kh, kw, sh, sw, pt, pad_left, lo, hi)
-        _window_call(ib, ob, kh, sh, 1, pad_top, bands, call)
+        _window_call(ib, ob, kh, sh, 1, pad_top, bands, call, band_height)
         P.extract = lambda: ob.get().reshape(out_shape)
         return P
 

@@ -81,7 +81,8 @@ void collectUsers(Value root, SmallVectorImpl<Operation *> &users) {
   }
 }
 
-/// Rows [lo, hi) of a buffer touched by `user` at some point of the schedule.
+/// Elements [lo, hi) of a buffer (row-major offsets from its base) touched
+/// by `user` at some point of the schedule.
 struct RowAccess {
   int64_t lo, hi;
   Operation *user;
@@ -105,30 +106,64 @@ std::optional<std::pair<int64_t, int64_t>> rowBand(memref::SubViewOp sub) {
   return std::make_pair(sub.getStaticOffsets()[1], sub.getStaticSizes()[1]);
 }
 
-/// Every use of `root` (rows [0, rows)) with the rows it touches: row-band
-/// subviews narrow the range, other views and windows pass it on.
-void collectRowAccesses(Value root, int64_t rows, SmallVectorImpl<RowAccess> &out) {
-  SmallVector<std::tuple<Value, int64_t, int64_t>> worklist = {{root, 0, rows}};
+/// Elements [lo, hi) of the underlying buffer that a view of static shape
+/// and layout spans: its layout's offset and strides are relative to the
+/// buffer's base (subviews and reshapes compose them), whatever the view's
+/// own shape.
+std::optional<std::pair<int64_t, int64_t>> elementSpan(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (!type.hasStaticShape() || failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(offset) ||
+      llvm::any_of(strides, [](int64_t s) { return ShapedType::isDynamic(s) || s < 0; }))
+    return std::nullopt;
+  if (type.getNumElements() == 0)
+    return std::make_pair(offset, offset);
+  int64_t last = offset;
+  for (auto [size, stride] : llvm::zip(type.getShape(), strides))
+    last += (size - 1) * stride;
+  return std::make_pair(offset, last + 1);
+}
+
+/// Every use of `root` (an identity-layout buffer of `elements` elements)
+/// with the elements it touches, as offsets from the root's base. A subview
+/// narrows the range to the elements its layout spans; this holds through
+/// reshapes (expand/collapse_shape) and casts, which keep the root's base,
+/// so a band of rows of a reshaped buffer (e.g. a 1x490 input seen as
+/// 1x49x10x1) maps to the right elements of the root, not to the root's own
+/// rows. Past a window (a new buffer over bands) layouts are no longer
+/// relative to the root: the range reaching it passes on unchanged.
+void collectRowAccesses(Value root, int64_t elements, SmallVectorImpl<RowAccess> &out) {
+  // (value, lo, hi, whether the value's layout is relative to the root's base)
+  SmallVector<std::tuple<Value, int64_t, int64_t, bool>> worklist = {
+      {root, 0, elements, true}};
   while (!worklist.empty()) {
-    auto [v, lo, hi] = worklist.pop_back_val();
+    auto [v, lo, hi, based] = worklist.pop_back_val();
     for (Operation *user : v.getUsers()) {
       out.push_back({lo, hi, user});
-      if (auto sub = dyn_cast<memref::SubViewOp>(user)) {
-        if (auto band = rowBand(sub))
-          worklist.push_back({sub.getResult(), lo + band->first,
-                              lo + band->first + band->second});
+      if (isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
+              memref::CastOp>(user)) {
+        if (user->getOperand(0) != v)
+          continue;
+        Value r = user->getResult(0);
+        std::optional<std::pair<int64_t, int64_t>> span;
+        if (based && isa<memref::SubViewOp>(user))
+          span = elementSpan(cast<MemRefType>(r.getType()));
+        if (span)
+          worklist.push_back({r, std::max(lo, span->first), std::min(hi, span->second),
+                              true});
         else
-          worklist.push_back({sub.getResult(), lo, hi});
+          worklist.push_back({r, lo, hi, based});
         continue;
       }
       if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
         if (view.getViewSource() == v)
           for (Value r : user->getResults())
-            worklist.push_back({r, lo, hi});
+            worklist.push_back({r, lo, hi, false});
         continue;
       }
-      if (isa<memref::CastOp, WindowOp>(user))
-        worklist.push_back({user->getResult(0), lo, hi});
+      if (isa<WindowOp>(user))
+        worklist.push_back({user->getResult(0), lo, hi, false});
     }
   }
 }
@@ -367,27 +402,27 @@ struct PlanMemoryPass : tinyts::impl::TinyTSPlanMemoryBase<PlanMemoryPass> {
     return buffers;
   }
 
-  /// Pieces of an allocation accessed band by band (rows along dimension 1):
-  /// one per run of rows between band boundaries, each live from its first to
-  /// its last access. Empty if some access covers the whole buffer only or
-  /// the buffer has a single piece.
+  /// Pieces of an allocation accessed band by band (e.g. bands of rows along
+  /// dimension 1, possibly of a reshaped view of it): one per run of
+  /// elements between the boundaries of the accessed ranges, each live from
+  /// its first to its last access. Empty if some access covers the whole
+  /// buffer only or the buffer has a single piece.
   static SmallVector<Piece> rowPieces(Operation *alloc, Block &body,
                                       DenseMap<Operation *, int64_t> &index) {
     auto type = cast<MemRefType>(alloc->getResult(0).getType());
-    if (type.getRank() < 2 || !type.hasStaticShape())
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity())
       return {};
-    int64_t rows = type.getDimSize(1);
+    int64_t elements = type.getNumElements();
     unsigned elemBytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-    int64_t rowBytes = type.getNumElements() / rows * elemBytes;
     SmallVector<RowAccess> accesses;
-    collectRowAccesses(alloc->getResult(0), rows, accesses);
-    std::set<int64_t> cuts = {0, rows};
+    collectRowAccesses(alloc->getResult(0), elements, accesses);
+    std::set<int64_t> cuts = {0, elements};
     SmallVector<std::tuple<int64_t, int64_t, int64_t>> touches;
     for (const RowAccess &a : accesses) {
       if (isa<ViewLikeOpInterface, memref::CastOp, WindowOp, memref::DeallocOp>(a.user))
         continue;
       Operation *top = body.findAncestorOpInBlock(*a.user);
-      if (!top)
+      if (!top || a.lo >= a.hi)
         continue;
       cuts.insert(a.lo);
       cuts.insert(a.hi);
@@ -405,8 +440,8 @@ struct PlanMemoryPass : tinyts::impl::TinyTSPlanMemoryBase<PlanMemoryPass> {
           last = std::max(last, t);
         }
       if (first == INT64_MAX)
-        continue; // rows nobody touches need no memory
-      result.push_back({bounds[i] * rowBytes, (bounds[i + 1] - bounds[i]) * rowBytes,
+        continue; // elements nobody touches need no memory
+      result.push_back({bounds[i] * elemBytes, (bounds[i + 1] - bounds[i]) * elemBytes,
                         first, last});
     }
     return result;

@@ -93,6 +93,33 @@ func.func @conv_scratch(%x: memref<1x8x8x4xi8>, %w: memref<4x3x3x4xi8>, %w1: mem
 
 // -----
 
+// A buffer read band by band through a reshape (a 1x40 input seen as
+// 1x4x10x1, bands of 2 rows, as tinyts.split cuts a reshaped model input):
+// the pieces are the bands' elements of the buffer, [0, 20) and [20, 40),
+// not the buffer's own "rows" (dimension 1: single elements). Rows 2-3 stay
+// live until their copy, so %b may only reuse the first band's bytes, never
+// overlap the second's.
+// CHECK-LABEL: func.func @reshaped_bands
+// CHECK-SAME:    tinyts.arena_bytes = 48 : i64
+// CHECK-SAME:    tinyts.memory_plan = [{first = 1 : i64, last = 7 : i64, offset = 0 : i64, op = "tinyts.quantize", size = 20 : i64}, {first = 1 : i64, last = 11 : i64, offset = 20 : i64, op = "tinyts.quantize", size = 20 : i64}, {first = 9 : i64, last = 10 : i64, offset = 0 : i64, op = "tinyts.quantize", size = 20 : i64}]
+func.func @reshaped_bands(%x: memref<1x40xf32>, %y: memref<1x20xf32>, %out: memref<1x4x10x1xi8>, %out2: memref<1x20xi8>) {
+  %a = memref.alloc() : memref<1x40xi8>
+  tinyts.quantize %x outs(%a : memref<1x40xi8>) scale 1.0 zp 0 : memref<1x40xf32>
+  %e = memref.expand_shape %a [[0], [1, 2, 3]] output_shape [1, 4, 10, 1] : memref<1x40xi8> into memref<1x4x10x1xi8>
+  %r0 = memref.subview %e[0, 0, 0, 0] [1, 2, 10, 1] [1, 1, 1, 1] : memref<1x4x10x1xi8> to memref<1x2x10x1xi8, strided<[40, 10, 1, 1]>>
+  %r1 = memref.subview %e[0, 2, 0, 0] [1, 2, 10, 1] [1, 1, 1, 1] : memref<1x4x10x1xi8> to memref<1x2x10x1xi8, strided<[40, 10, 1, 1], offset: 20>>
+  %o0 = memref.subview %out[0, 0, 0, 0] [1, 2, 10, 1] [1, 1, 1, 1] : memref<1x4x10x1xi8> to memref<1x2x10x1xi8, strided<[40, 10, 1, 1]>>
+  %o1 = memref.subview %out[0, 2, 0, 0] [1, 2, 10, 1] [1, 1, 1, 1] : memref<1x4x10x1xi8> to memref<1x2x10x1xi8, strided<[40, 10, 1, 1], offset: 20>>
+  memref.copy %r0, %o0 : memref<1x2x10x1xi8, strided<[40, 10, 1, 1]>> to memref<1x2x10x1xi8, strided<[40, 10, 1, 1]>>
+  %b = memref.alloc() : memref<1x20xi8>
+  tinyts.quantize %y outs(%b : memref<1x20xi8>) scale 1.0 zp 0 : memref<1x20xf32>
+  memref.copy %b, %out2 : memref<1x20xi8> to memref<1x20xi8>
+  memref.copy %r1, %o1 : memref<1x2x10x1xi8, strided<[40, 10, 1, 1], offset: 20>> to memref<1x2x10x1xi8, strided<[40, 10, 1, 1], offset: 20>>
+  return
+}
+
+// -----
+
 // No allocation: no arena.
 // CHECK-LABEL: func.func @nothing
 // CHECK-SAME:    tinyts.arena_bytes = 0 : i64

@@ -320,6 +320,19 @@ static __attribute__((noinline)) void conv_chan_pairs_kc(
 }
 #endif
 
+/// A layer's parameters for the out-of-line pixel kernels, and its dead
+/// output channels (see conv_sparse_init): channels [0, TINYTS_CONV_MASK_CH)
+/// are classified, later ones count as live.
+#define TINYTS_CONV_MASK_CH 256
+
+typedef struct {
+  const int8_t *filter;
+  const int32_t *bias, *multiplier, *shift;
+  int32_t k, out_c, nmask, input_offset, output_offset, act_min, act_max;
+  int32_t headroom;
+  uint32_t live[TINYTS_CONV_MASK_CH / 32]; // bit c: channel c's filter != 0
+} conv_sparse_ctx;
+
 #if TINYTS_DSP
 /// Small pointwise depths (K = 8 with 4 pixels, K = 16 with 2 pixels), every
 /// channel on the fast requantizer: the NP pixels' inputs are unpacked once
@@ -375,12 +388,16 @@ TINYTS_INLINE void conv_pw_group(const int8_t *const *xs, int8_t *const *os,
 
 /// conv_pw_group for K = 8 (4 pixels) or K = 16 (2 pixels).
 static __attribute__((noinline)) void
-conv_pw_small(const int8_t *const *xs, int8_t *const *os, const int8_t *f,
-              int32_t out_c, int32_t k, const int32_t *bias,
-              const int32_t *multiplier, const int32_t *shift,
-              int32_t input_offset, int32_t output_offset, int32_t act_min,
-              int32_t act_max, int full) {
-  if (k == 8) {
+conv_pw_small(const int8_t *const *xs, int8_t *const *os,
+              const conv_sparse_ctx *a, int full) {
+  const int8_t *const f = a->filter;
+  const int32_t out_c = a->out_c;
+  const int32_t *const bias = a->bias, *const multiplier = a->multiplier;
+  const int32_t *const shift = a->shift;
+  const int32_t input_offset = a->input_offset;
+  const int32_t output_offset = a->output_offset;
+  const int32_t act_min = a->act_min, act_max = a->act_max;
+  if (a->k == 8) {
     if (full)
       conv_pw_group(xs, os, f, out_c, 8, 4, bias, multiplier, shift,
                     input_offset, output_offset, act_min, act_max, 1);
@@ -419,6 +436,53 @@ static __attribute__((noinline)) void conv_chan_pairs_k27(
 TINYTS_INLINE int conv_foldable(const int32_t *bias, const int32_t *shift,
                                 int32_t c, int32_t headroom) {
   return shift[c] >= -22 && tinyts_fast_requant_ch(bias, shift, c, headroom);
+}
+
+/// conv_requant_class bits: some channel may use the fast requantizer (see
+/// tinyts_fast_requant_ch), every channel may, every channel may also fold
+/// (conv_foldable).
+#define TINYTS_CONV_ANY_FAST 1
+#define TINYTS_CONV_ALL_FAST 2
+#define TINYTS_CONV_ALL_FOLD 4
+
+/// Classify the requantization of channels [0, n) in one pass that stops as
+/// soon as the answer is known (every call of a banded layer pays for it).
+static __attribute__((noinline)) int conv_requant_class(const int32_t *bias, const int32_t *shift,
+                              int32_t n, int32_t headroom) {
+  if (headroom < 0)
+    return 0;
+  // |b| <= headroom <=> (uint32)(b + headroom) <= 2 headroom (headroom < 2^30).
+  const uint32_t h = (uint32_t)headroom, h2 = 2u * h;
+  int32_t c = 0;
+  // The leading channels that fold: shift in [-22, -1], bias in range.
+  if (bias) {
+    for (; c < n; ++c)
+      if ((uint32_t)(shift[c] + 22) > 21u || (uint32_t)bias[c] + h > h2)
+        break;
+  } else {
+    for (; c < n; ++c)
+      if ((uint32_t)(shift[c] + 22) > 21u)
+        break;
+  }
+  if (c == n)
+    return (n > 0 ? TINYTS_CONV_ANY_FAST : 0) | TINYTS_CONV_ALL_FAST |
+           TINYTS_CONV_ALL_FOLD;
+  // Channel c does not fold; the rest decides ALL_FAST / ANY_FAST.
+  int any = c > 0;
+  for (; c < n; ++c) {
+    if ((uint32_t)(shift[c] + 31) > 30u ||
+        (bias && (uint32_t)bias[c] + h > h2)) {
+      if (any)
+        return TINYTS_CONV_ANY_FAST; // some fast, some not
+      // Not fast: find any fast channel.
+      for (++c; c < n; ++c)
+        if (tinyts_fast_requant_ch(bias, shift, c, headroom))
+          return TINYTS_CONV_ANY_FAST;
+      return 0;
+    }
+    any = 1;
+  }
+  return TINYTS_CONV_ANY_FAST | TINYTS_CONV_ALL_FAST;
 }
 
 /// Input rows: row iy starts at tab[iy & tmask] + iy * stride (a base +
@@ -520,17 +584,6 @@ static void im2col_s8(const conv_win *w, int32_t in_w, int32_t in_c,
 // up across the gaps and requantized channel by channel (fast where exact).
 //===----------------------------------------------------------------------===//
 
-/// Channels [0, TINYTS_CONV_MASK_CH) are classified; later ones count as live.
-#define TINYTS_CONV_MASK_CH 256
-
-typedef struct {
-  const int8_t *filter;
-  const int32_t *bias, *multiplier, *shift;
-  int32_t k, out_c, nmask, input_offset, output_offset, act_min, act_max;
-  int32_t headroom;
-  uint32_t live[TINYTS_CONV_MASK_CH / 32]; // bit c: channel c's filter != 0
-} conv_sparse_ctx;
-
 TINYTS_INLINE int32_t conv_ctz(uint32_t w) {
 #if defined(__GNUC__)
   return __builtin_ctz(w);
@@ -568,23 +621,62 @@ TINYTS_INLINE int8_t conv_requant_ch(const conv_sparse_ctx *c, int32_t ch,
                            c->act_max);
 }
 
+/// A 32-bit word that may alias the int8 filter.
+typedef uint32_t conv_word __attribute__((may_alias));
+
+/// Non-zero if a word in [p, end) is (word aligned, a multiple of 8 words
+/// apart): about two instructions per word (LDRDs, one test per 8 words).
+static __attribute__((noinline)) int conv_any_word8(const conv_word *p,
+                                                    const conv_word *end) {
+  do {
+    const uint32_t v =
+        (p[0] | p[1]) | (p[2] | p[3]) | (p[4] | p[5]) | (p[6] | p[7]);
+    p += 8;
+    if (v)
+      return 1;
+  } while (p != end);
+  return 0;
+}
+
+/// Non-zero if the k-element filter f has a non-zero element: live filters
+/// almost always show it in their first word, dead ones are read in full.
+TINYTS_INLINE int conv_filter_live(const int8_t *f, int32_t k) {
+  int32_t i = 0;
+  if (k >= 4 && tinyts_read_s32(f))
+    return 1;
+  if (k >= 32 && ((uintptr_t)f & 3u) == 0) {
+    i = k & ~31;
+    if (conv_any_word8((const conv_word *)(const void *)f,
+                       (const conv_word *)(const void *)(f + i)))
+      return 1;
+  }
+  for (; i + 16 <= k; i += 16)
+    if ((tinyts_read_s32(f + i) | tinyts_read_s32(f + i + 4)) |
+        (tinyts_read_s32(f + i + 8) | tinyts_read_s32(f + i + 12)))
+      return 1;
+  for (; i + 4 <= k; i += 4)
+    if (tinyts_read_s32(f + i))
+      return 1;
+  for (; i < k; ++i)
+    if (f[i])
+      return 1;
+  return 0;
+}
+
 /// Classify the channels; returns the number of dead ones.
-static int32_t conv_sparse_init(conv_sparse_ctx *c) {
+static __attribute__((noinline)) int32_t conv_sparse_init(conv_sparse_ctx *c) {
   int32_t dead = 0;
   c->nmask = c->out_c < TINYTS_CONV_MASK_CH ? c->out_c : TINYTS_CONV_MASK_CH;
-  for (int32_t i = 0; i < TINYTS_CONV_MASK_CH / 32; ++i)
-    c->live[i] = 0;
-  for (int32_t ch = 0; ch < c->nmask; ++ch) {
-    const int8_t *f = c->filter + ch * c->k;
-    int32_t i = 0, nz = 0;
-    for (; !nz && i + 4 <= c->k; i += 4)
-      nz = tinyts_read_s32(f + i) != 0;
-    for (; !nz && i < c->k; ++i)
-      nz = f[i] != 0;
-    if (nz)
-      c->live[ch >> 5] |= 1u << (ch & 31);
-    else
-      ++dead;
+  const int8_t *f = c->filter;
+  for (int32_t i = 0; i * 32 < c->nmask; ++i) {
+    const int32_t n = c->nmask - i * 32 < 32 ? c->nmask - i * 32 : 32;
+    uint32_t live = 0;
+    for (int32_t b = 0; b < n; ++b, f += c->k)
+      if (conv_filter_live(f, c->k))
+        live |= 1u << b;
+      else
+        ++dead;
+    c->live[i] = live;
   }
   return dead;
 }
@@ -652,32 +744,31 @@ static __attribute__((noinline)) void conv_pairs_s8(const conv_rows *in, int32_t
   const int32_t k = kh * kw * in_c;
   const int32_t npix = out_h * out_w;
   const int8_t pad = (int8_t)(-input_offset);
-  const int fast = tinyts_fast_requant_ok(bias, shift, out_c, k);
-  // Folded output offset (tinyts_requant_folded) needs every shift >= -22.
-  int fold = fast;
-  for (int32_t c = 0; fold && c < out_c; ++c)
-    fold = shift[c] >= -22;
   int32_t headroom = tinyts_fast_requant_headroom(k);
-  int any_fast = 0;
-  for (int32_t c = 0; !any_fast && c < out_c; ++c)
-    any_fast = tinyts_fast_requant_ch(bias, shift, c, headroom);
+  const int cls = conv_requant_class(bias, shift, out_c, headroom);
+  const int fast = (cls & TINYTS_CONV_ALL_FAST) != 0;
+  // Folded output offset (tinyts_requant_folded) needs every shift >= -22.
+  const int fold = (cls & TINYTS_CONV_ALL_FOLD) != 0;
+  const int any_fast = (cls & TINYTS_CONV_ANY_FAST) != 0;
+  (void)fast; // the DSP small-depth path's
   if (!any_fast)
     headroom = -1; // every channel takes the exact requantizer
   const int full = act_min == -128 && act_max == 127;
+  // The layer's parameters for conv_pair_sparse and conv_pw_small.
   conv_sparse_ctx sp;
+  sp.filter = filter;
+  sp.bias = bias;
+  sp.multiplier = multiplier;
+  sp.shift = shift;
+  sp.k = k;
+  sp.out_c = out_c;
+  sp.input_offset = input_offset;
+  sp.output_offset = output_offset;
+  sp.act_min = act_min;
+  sp.act_max = act_max;
+  sp.headroom = headroom;
   int sparse = 0;
   if (!fold && any_fast) {
-    sp.filter = filter;
-    sp.bias = bias;
-    sp.multiplier = multiplier;
-    sp.shift = shift;
-    sp.k = k;
-    sp.out_c = out_c;
-    sp.input_offset = input_offset;
-    sp.output_offset = output_offset;
-    sp.act_min = act_min;
-    sp.act_max = act_max;
-    sp.headroom = headroom;
     // Worth it when at least 1/4 of the channels are dead (the per-channel
     // requantization costs a little on every live channel).
     sparse = conv_sparse_init(&sp) * 4 >= out_c;
@@ -724,8 +815,7 @@ static __attribute__((noinline)) void conv_pairs_s8(const conv_rows *in, int32_t
           os[p] = os[p - 1];
         }
       }
-      conv_pw_small(xs, os, filter, out_c, k, bias, multiplier, shift,
-                    input_offset, output_offset, act_min, act_max, full);
+      conv_pw_small(xs, os, &sp, full);
     }
   }
 #endif

@@ -561,3 +561,56 @@ def test_synthetic_conv_shapes_on_emulated_cortex_m7(tmp_path, dsp):
                                     f"synth{idx}", dsp=dsp)
         for ours, tag in zip(outs, ("base", "_rows")):
             assert ours.tobytes() == ref.tobytes(), (idx, case, tag)
+
+
+# --------------------------------------------------------------------------
+# Banded calls (tensor splitting): a windowed layer called once per band of
+# output rows (band height 1 and 3, base and _rows kernels) must equal TFLM,
+# i.e. the whole-layer result.  Per-call set-up (requantization checks,
+# dead-channel classification, im2col windows, depthwise channel groups)
+# runs on every band, and bands change which pixels pair up.
+# --------------------------------------------------------------------------
+
+# (model, op index): 3x3 stride-2 padded stem conv (im2col), depthwise
+# stride 1 (3x3 pair kernel) and stride 2 with padding, pointwise conv with
+# dead channels (6x6x128), pointwise conv with an odd row width (3x3x256).
+BANDED_LAYERS = [("mlc_vww_96_int8", 0), ("mlc_vww_96_int8", 1), ("mlc_vww_96_int8", 3),
+                 ("mlc_vww_96_int8", 14), ("mlc_vww_96_int8", 26)]
+BAND_HEIGHTS = (1, 3)
+
+
+def _banded_plans(name, idx, seed):
+    mut = _model(name)
+    values = mut.run_tflm(seed)
+    op = mut.ops[idx]
+    assert op.name in ("CONV_2D", "DEPTHWISE_CONV_2D"), op.name
+    plans = [kh.plan_layer(mut, op, values, gap=bh % 2, band_height=bh, rows=rows)
+             for bh in BAND_HEIGHTS for rows in (False, True)]
+    return plans, values[op.outputs[0]]
+
+
+def test_banded_calls_match_tflm_host(runtime_lib):
+    for name, idx in BANDED_LAYERS:
+        plans, ref = _banded_plans(name, idx, 11)
+        assert len(plans[0].calls) == -(-ref.shape[1] // BAND_HEIGHTS[0])
+        for i, plan in enumerate(plans):
+            ours = plan.run_host(runtime_lib)
+            assert ours.tobytes() == ref.tobytes(), (name, idx, i)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dsp", [True, False], ids=["dsp", "portable"])
+def test_banded_calls_match_tflm_on_emulated_cortex_m7(tmp_path, dsp):
+    m7 = kh.load_cortex_m7()
+    if m7 is None:
+        pytest.skip("python/tinyts_mlir/targets/cortex_m7 not available")
+    try:
+        m7.check_toolchain()
+    except Exception as exc:  # ToolchainMissingError
+        pytest.skip(str(exc))
+    for name, idx in BANDED_LAYERS:
+        plans, ref = _banded_plans(name, idx, 12)
+        outs, _ = kh.run_plan_on_m7(m7, kh.merge_plans(plans), str(tmp_path),
+                                    f"banded{idx}", dsp=dsp)
+        for i, ours in enumerate(outs):
+            assert ours.tobytes() == ref.tobytes(), (name, idx, i)

@@ -25,7 +25,10 @@ struct KernelOpInterface
     : DstBufferizableOpInterfaceExternalModel<KernelOpInterface<OpTy>, OpTy> {
   bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
                               const AnalysisState &) const {
-    // Kernels overwrite their destination without reading it.
+    // Kernels overwrite their destination without reading it, except a
+    // row_sum that accumulates into it.
+    if (auto sum = dyn_cast<tinyts::RowSumOp>(op); sum && sum.getAccumulate())
+      return true;
     return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
   }
 
@@ -240,7 +243,7 @@ void mlir::tinyts::registerBufferizableOpInterfaceExternalModels(
     attachKernelModels<Conv2DOp, DepthwiseConv2DOp, FullyConnectedOp, AddOp,
                        AvgPool2DOp, SoftmaxOp, MulOp, MeanOp, TransposeOp,
                        PadOp, QuantizeOp, DequantizeOp, MaxPool2DOp, ConcatOp,
-                       ResizeNearestOp>(ctx);
+                       ResizeNearestOp, RowSumOp, AvgPoolFinishOp>(ctx);
     SplitOp::attachInterface<SplitOpInterface>(*ctx);
     WindowOp::attachInterface<WindowOpInterface>(*ctx);
     JoinOp::attachInterface<JoinOpInterface>(*ctx);

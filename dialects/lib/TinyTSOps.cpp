@@ -387,6 +387,43 @@ LogicalResult AvgPool2DOp::verify() { return verifyPool(*this); }
 LogicalResult MaxPool2DOp::verify() { return verifyPool(*this); }
 
 //===----------------------------------------------------------------------===//
+// RowSumOp / AvgPoolFinishOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RowSumOp::verify() {
+  Operation *o = getOperation();
+  if (failed(verifyDestination(o, getInit())) ||
+      failed(checkRank(o, getInput(), 4, "input", "NHWC")) ||
+      failed(checkRank(o, getInit(), 1, "sums", "[C]")))
+    return failure();
+  int64_t c = shapedOf(getInput()).getDimSize(3);
+  if (shapedOf(getInit()).getDimSize(0) != c)
+    return emitOpError() << "expects one sum per input channel (" << c
+                         << ") but the sums have "
+                         << shapedOf(getInit()).getDimSize(0);
+  return success();
+}
+
+LogicalResult AvgPoolFinishOp::verify() {
+  Operation *o = getOperation();
+  if (failed(verifyDestination(o, getInit())) ||
+      failed(checkRank(o, getSums(), 1, "sums", "[C]")) ||
+      failed(checkRank(o, getInit(), 4, "result", "NHWC")))
+    return failure();
+  auto out = shapedOf(getInit());
+  int64_t c = shapedOf(getSums()).getDimSize(0);
+  if (out.getDimSize(0) != 1 || out.getDimSize(1) != 1 || out.getDimSize(2) != 1 ||
+      out.getDimSize(3) != c)
+    return emitOpError() << "expects a 1x1x1x" << c
+                         << " result (one average per sum) but got " << out;
+  if (getCount() < 1)
+    return emitOpError() << "expects 'count' >= 1 (elements averaged per "
+                            "channel) but got "
+                         << getCount();
+  return checkClamp(o, getClampMin(), getClampMax());
+}
+
+//===----------------------------------------------------------------------===//
 // ConcatOp / ResizeNearestOp
 //===----------------------------------------------------------------------===//
 
@@ -620,7 +657,17 @@ TINYTS_KERNEL_EFFECTS(DequantizeOp)
 TINYTS_KERNEL_EFFECTS(MaxPool2DOp)
 TINYTS_KERNEL_EFFECTS(ConcatOp)
 TINYTS_KERNEL_EFFECTS(ResizeNearestOp)
+TINYTS_KERNEL_EFFECTS(AvgPoolFinishOp)
 #undef TINYTS_KERNEL_EFFECTS
+
+void RowSumOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  kernelEffects(getOperation(), getInit(), effects);
+  // Accumulating reads the sums it adds to.
+  if (getAccumulate() && isa<MemRefType>(getInit().getType()))
+    effects.emplace_back(MemoryEffects::Read::get(), &getInitMutable(),
+                         SideEffects::DefaultResource::get());
+}
 
 //===----------------------------------------------------------------------===//
 // Row mapping (RowMapOpInterface)

@@ -392,6 +392,10 @@ private:
       return lowerPool(pool, "tinyts_avg_pool2d_s8");
     if (auto pool = dyn_cast<MaxPool2DOp>(op))
       return lowerPool(pool, "tinyts_max_pool2d_s8");
+    if (auto sum = dyn_cast<RowSumOp>(op))
+      return lowerRowSum(sum);
+    if (auto finish = dyn_cast<AvgPoolFinishOp>(op))
+      return lowerAvgPoolFinish(finish);
     if (auto concat = dyn_cast<ConcatOp>(op))
       return lowerConcat(concat);
     if (auto resize = dyn_cast<ResizeNearestOp>(op))
@@ -839,6 +843,40 @@ private:
         i32(op.getClampMin()),
         i32(op.getClampMax())};
     callWindowed(op, op.getInput(), callee, args, operands, /*rowStrideArg=*/4);
+    return success();
+  }
+
+  /// One band of a streamed global average pool: per-channel int32 sums.
+  LogicalResult lowerRowSum(RowSumOp op) {
+    if (failed(checkOperands(op)))
+      return failure();
+    auto in = nhwc(op, op.getInput(), "the input");
+    if (failed(in))
+      return failure();
+    if (!contiguous(op.getInit()))
+      return op.emitError() << "expects contiguous sums";
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args = {
+        pointerArg(op.getInput(), operands), i32((*in)[0]), i32((*in)[1]),
+        i32((*in)[2]), i32((*in)[3]), i32((*in)[4]),
+        pointerArg(op.getInit(), operands), i32(op.getAccumulate() ? 1 : 0)};
+    callWindowed(op, op.getInput(), "tinyts_row_sum_s8", args, operands,
+                 /*rowStrideArg=*/4);
+    return success();
+  }
+
+  LogicalResult lowerAvgPoolFinish(AvgPoolFinishOp op) {
+    if (failed(checkOperands(op)))
+      return failure();
+    if (!contiguous(op.getSums()) || !contiguous(op.getInit()))
+      return op.emitError() << "expects contiguous sums and result";
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args = {
+        pointerArg(op.getSums(), operands),
+        i32(cast<MemRefType>(op.getSums().getType()).getDimSize(0)),
+        i32(op.getCount()), i32(op.getClampMin()), i32(op.getClampMax()),
+        pointerArg(op.getInit(), operands)};
+    call(op, "tinyts_avg_pool_finish_s8", args, operands);
     return success();
   }
 

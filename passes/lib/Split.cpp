@@ -32,6 +32,8 @@ namespace {
 struct Bands {
   SmallVector<Value> values;
   SmallVector<int64_t> starts;
+  /// The segment (index into the pass's ranges) whose ops read these bands.
+  int64_t segment = 0;
 
   /// Indices of the first and last band overlapping rows [lo, hi).
   std::pair<size_t, size_t> covering(int64_t lo, int64_t hi) const {
@@ -61,25 +63,78 @@ RankedTensorType withRows(Type type, int64_t rows) {
   return RankedTensorType::get(shape, t.getElementType());
 }
 
+/// One segment: row-mappable ops [lo, hi] (inclusive), split into bands of
+/// `height` rows.
+struct Segment {
+  int64_t lo, hi, height;
+};
+
+/// An average pool over the whole input (one output pixel, no padding).
+bool isGlobal(AvgPool2DOp pool) {
+  auto in = cast<ShapedType>(pool.getInput().getType());
+  auto out = cast<ShapedType>(pool.getInit().getType());
+  return isa<RankedTensorType>(pool.getInput().getType()) && in.hasStaticShape() &&
+         out.getDimSize(1) == 1 && out.getDimSize(2) == 1 &&
+         pool.getKernel()[0] == in.getDimSize(1) &&
+         pool.getKernel()[1] == in.getDimSize(2) &&
+         llvm::all_of(pool.getPad(), [](int64_t p) { return p == 0; });
+}
+
+/// Replaces a global average pool of a banded tensor by a chain of
+/// tinyts.row_sum (one per band: each band is released once summed) and a
+/// tinyts.avg_pool_finish, so that the pooled tensor is never whole.
+void streamGlobalPool(OpBuilder &builder, AvgPool2DOp pool, const Bands &in,
+                      size_t layer) {
+  builder.setInsertionPoint(pool);
+  Location loc = pool.getLoc();
+  auto inType = cast<ShapedType>(pool.getInput().getType());
+  int64_t channels = inType.getDimSize(3);
+  auto sumsType = RankedTensorType::get({channels}, builder.getI32Type());
+  Value sums = tensor::EmptyOp::create(builder, loc, sumsType.getShape(),
+                                       builder.getI32Type());
+  for (auto [k, band] : llvm::enumerate(in.values)) {
+    auto sum = RowSumOp::create(builder, loc, sumsType, sums, band,
+                                k > 0 ? builder.getUnitAttr() : UnitAttr());
+    sum->setAttr("tinyts.band",
+                 builder.getDenseI64ArrayAttr({static_cast<int64_t>(layer),
+                                               static_cast<int64_t>(k),
+                                               in.starts[k], in.starts[k + 1]}));
+    sums = sum.getResult();
+  }
+  auto finish = AvgPoolFinishOp::create(
+      builder, loc, pool.getInit().getType(), sums, pool.getInit(),
+      builder.getI64IntegerAttr(inType.getDimSize(1) * inType.getDimSize(2)),
+      pool.getClampMinAttr(), pool.getClampMaxAttr());
+  pool.getResult().replaceAllUsesWith(finish.getResult());
+  pool.erase();
+}
+
 struct SplitPass : tinyts::impl::TinyTSSplitBase<SplitPass> {
   using TinyTSSplitBase::TinyTSSplitBase;
 
-  /// Parses `segments` ("a-b,c,d-e") into inclusive index ranges.
-  LogicalResult parseSegments(SmallVectorImpl<std::pair<int64_t, int64_t>> &out) {
+  /// Parses `segments` ("a-b:h,c,d-e") into inclusive index ranges, each with
+  /// its band height (`band-height` when no ":h" is given).
+  LogicalResult parseSegments(SmallVectorImpl<Segment> &out) {
     for (StringRef part : llvm::split(StringRef(segments), ',')) {
       part = part.trim();
       if (part.empty())
         continue;
-      auto [a, b] = part.split('-');
-      int64_t lo, hi;
-      if (a.trim().getAsInteger(10, lo) ||
-          (b.empty() ? (hi = lo, false) : b.trim().getAsInteger(10, hi)) || lo > hi) {
+      auto [range, height] = part.split(':');
+      auto [a, b] = range.split('-');
+      Segment seg{0, 0, bandHeight};
+      if (a.trim().getAsInteger(10, seg.lo) ||
+          (b.empty() ? (seg.hi = seg.lo, false)
+                     : b.trim().getAsInteger(10, seg.hi)) ||
+          seg.lo > seg.hi ||
+          (!height.empty() &&
+           (height.trim().getAsInteger(10, seg.height) || seg.height < 1))) {
         getOperation().emitError()
             << "tinyts-split: cannot parse segment '" << part
-            << "': expected 'a-b' (inclusive op indices, a <= b) or 'a'";
+            << "': expected 'a-b' (inclusive op indices, a <= b) or 'a', "
+               "optionally followed by ':h' (band height >= 1)";
         return failure();
       }
-      out.push_back({lo, hi});
+      out.push_back(seg);
     }
     return success();
   }
@@ -91,7 +146,7 @@ struct SplitPass : tinyts::impl::TinyTSSplitBase<SplitPass> {
                        << static_cast<int64_t>(bandHeight);
       return signalPassFailure();
     }
-    SmallVector<std::pair<int64_t, int64_t>> ranges;
+    SmallVector<Segment> ranges;
     if (failed(parseSegments(ranges)))
       return signalPassFailure();
     if (!func.getBody().hasOneBlock())
@@ -102,7 +157,11 @@ struct SplitPass : tinyts::impl::TinyTSSplitBase<SplitPass> {
     for (Operation &op : body)
       ops.push_back(&op);
 
+    // Bands of split ops' results, and of tensors split for a segment (a
+    // tensor materialised whole, or one produced by another segment: segments
+    // meet only through whole tensors).
     DenseMap<Value, Bands> banded;
+    DenseMap<std::pair<Value, int64_t>, Bands> resplit;
     SmallVector<Operation *> replaced;
     int64_t rowMapIndex = -1;
     OpBuilder builder(&getContext());
@@ -111,17 +170,29 @@ struct SplitPass : tinyts::impl::TinyTSSplitBase<SplitPass> {
       if (!rowMap)
         continue;
       ++rowMapIndex;
-      if (!ranges.empty() && llvm::none_of(ranges, [&](auto r) {
-            return r.first <= rowMapIndex && rowMapIndex <= r.second;
-          }))
+      int64_t segment = 0, height = bandHeight;
+      if (!ranges.empty()) {
+        const auto *it = llvm::find_if(ranges, [&](const Segment &r) {
+          return r.lo <= rowMapIndex && rowMapIndex <= r.hi;
+        });
+        if (it == ranges.end())
+          continue;
+        segment = it - ranges.begin();
+        height = it->height;
+      }
+      if (auto pool = dyn_cast<AvgPool2DOp>(op); pool && isGlobal(pool)) {
+        auto it = banded.find(pool.getInput());
+        if (it != banded.end() && it->second.segment == segment)
+          streamGlobalPool(builder, pool, it->second, layer);
         continue;
+      }
       if (op->getNumResults() != 1 || !isa<RankedTensorType>(op->getResult(0).getType()))
         continue;
       auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
       int64_t rows = resultType.getDimSize(1);
-      if (rows < minRows || rows <= bandHeight)
+      if (rows < minRows || rows <= height)
         continue;
-      SmallVector<int64_t> outStarts = uniformStarts(rows, bandHeight);
+      SmallVector<int64_t> outStarts = uniformStarts(rows, height);
       SmallVector<unsigned> rowOperands = rowMap.getRowOperands();
 
       // The bands each row operand has (or will get from a tinyts.split).
@@ -129,12 +200,18 @@ struct SplitPass : tinyts::impl::TinyTSSplitBase<SplitPass> {
       for (unsigned idx : rowOperands) {
         Value v = op->getOperand(idx);
         auto it = banded.find(v);
-        if (it != banded.end()) {
+        if (it != banded.end() && it->second.segment == segment) {
           inputs.push_back(it->second);
           continue;
         }
+        auto re = resplit.find({v, segment});
+        if (re != resplit.end()) {
+          inputs.push_back(re->second);
+          continue;
+        }
         Bands b;
-        b.starts = uniformStarts(cast<ShapedType>(v.getType()).getDimSize(1), bandHeight);
+        b.starts = uniformStarts(cast<ShapedType>(v.getType()).getDimSize(1), height);
+        b.segment = segment;
         inputs.push_back(b);
       }
       // An op without row tables needs each band's rows inside one band.
@@ -170,13 +247,14 @@ struct SplitPass : tinyts::impl::TinyTSSplitBase<SplitPass> {
         auto split = SplitOp::create(builder, op->getLoc(), types, v,
                                      builder.getDenseI64ArrayAttr(heights));
         inputs[i].values.assign(split.getResults().begin(), split.getResults().end());
-        banded[v] = inputs[i];
+        resplit[{v, segment}] = inputs[i];
       }
 
       // One op per band of output rows.
       builder.setInsertionPoint(op);
       Bands out;
       out.starts = outStarts;
+      out.segment = segment;
       for (size_t k = 0; k + 1 < outStarts.size(); ++k) {
         int64_t begin = outStarts[k], end = outStarts[k + 1];
         SmallVector<Value> windows;

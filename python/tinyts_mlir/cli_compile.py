@@ -12,8 +12,10 @@ from .compiler import TARGETS, CompiledModel, compile
 def _summary(cm: CompiledModel) -> str:
     lines = [f"arena        {cm.arena_bytes:>10,} bytes  ({len(cm.plan.buffers)} buffers)"]
     if cm.split_layers:
+        heights = sorted({s.band_height for s in cm.split_layers})
         lines.append(f"strategy     split, {len(cm.split_layers)} ops in bands of "
-                     f"{cm.band_height} row(s), {cm.order}")
+                     f"{'/'.join(map(str, heights))} row(s), {cm.order}"
+                     + (f", segments {cm.segments}" if cm.segments else ""))
     else:
         lines.append("strategy     layer-wise (whole tensors)")
     for kind, tensors in (("input", cm.inputs), ("output", cm.outputs)):
@@ -30,7 +32,7 @@ def _summary(cm: CompiledModel) -> str:
 def run_compile(args: argparse.Namespace) -> int:
     cm = compile(args.model, target=args.target, prefix=args.prefix,
                  kernels=not args.no_kernels, strategy=args.strategy,
-                 band_height=args.band_height, order=args.order)
+                 band_height=args.band_height, order=args.order, segments=args.segments)
     out = cm.save(args.output)
     print(f"wrote {out}/ ({cm.prefix}.c, {cm.prefix}.h, runtime/, Makefile, model.json)")
     print(_summary(cm))
@@ -100,6 +102,9 @@ def add_compile_subcommands(
                    help="rows per band (default: automatic)")
     p.add_argument("--order", choices=("depth-first", "breadth-first", "min-peak"),
                    default="depth-first", help="order of the band ops")
+    p.add_argument("--segments", default="", metavar="A-B:H,...",
+                   help="split only these ranges of row-mappable ops, each a segment "
+                        "with its own band height (default: automatic)")
     p.add_argument("--no-kernels", action="store_true",
                    help="compile every op through the generic path (no runtime kernels)")
     p.set_defaults(func=run_compile)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from mlir import ir
 
-from . import codegen, pipeline
+from . import autosplit, codegen, pipeline
 from .codegen import TensorInfo
 from .emitc import translate_to_c
 from .pipeline import CompileError, MemoryPlan, PlannedBuffer
@@ -91,8 +91,12 @@ class CompiledModel:
     # TOSA ops with no kernel, compiled as generic loops: {op name: count}.
     generic_ops: dict[str, int] = field(default_factory=dict)
     strategy: str = "layerwise"
+    # Smallest band height of the split ops (None: nothing split).
     band_height: int | None = None
     order: str = "depth-first"
+    # The segments and band heights split ("a-b:h,..."; "" with band_height
+    # set: every op, one segment).
+    segments: str = ""
     # Split ops: one entry per op split into row bands.
     split_layers: list[pipeline.SplitLayer] = field(default_factory=list)
     _host_exe: Path | None = field(default=None, repr=False)
@@ -148,6 +152,7 @@ class CompiledModel:
             "strategy": self.strategy,
             "band_height": self.band_height,
             "order": self.order,
+            "segments": self.segments,
             "split_layers": [dataclasses.asdict(s) for s in self.split_layers],
             "inputs": [dataclasses.asdict(t) for t in self.inputs],
             "outputs": [dataclasses.asdict(t) for t in self.outputs],
@@ -175,7 +180,11 @@ class CompiledModel:
                    header=(folder / f"{prefix}.h").read_text(),
                    inputs=tensors("inputs"), outputs=tensors("outputs"), plan=plan,
                    compile_seconds=meta["compile_seconds"],
-                   generic_ops=meta.get("generic_ops", {}))
+                   generic_ops=meta.get("generic_ops", {}),
+                   strategy=meta.get("strategy", "layerwise"),
+                   band_height=meta.get("band_height"), order=meta.get("order", "depth-first"),
+                   segments=meta.get("segments", ""),
+                   split_layers=[pipeline.SplitLayer(**s) for s in meta.get("split_layers", [])])
 
     def _dir(self) -> Path:
         if self._workdir is None:
@@ -280,11 +289,14 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
     sends every op that way: slower code, same bytes; useful to check a kernel.
 
     ``strategy="split"`` (the default) splits activation tensors into row bands
-    of ``band_height`` rows (``None``: the smallest arena whose estimated extra
-    instructions stay within 5% of layer-wise, see
-    :func:`pipeline.choose_band_height`), run in ``order`` (depth-first,
-    breadth-first or min-peak); ``segments`` restricts splitting to ranges of
-    row-mappable ops ("a-b,c-d"). ``strategy="layerwise"`` runs each op on whole
+    run in ``order`` (depth-first, breadth-first or min-peak). With neither
+    ``band_height`` nor ``segments`` given, the compiler chooses segments and
+    their band heights: the smallest planned arena whose estimated extra
+    instructions stay within 5% of layer-wise (:mod:`tinyts_mlir.autosplit`).
+    ``band_height`` splits every op (or the ``segments``) into bands of that
+    many rows; ``segments`` ("a-b:h,c-d") gives ranges of row-mappable ops,
+    each its own segment with its own band height (default ``band_height``
+    or 1). ``strategy="layerwise"`` runs each op on whole
     tensors. Both give the same bytes as TFLite Micro."""
     if target not in TARGETS:
         raise ValueError(f"unknown target '{target}': expected one of {', '.join(TARGETS)}")
@@ -300,13 +312,14 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
         outputs = _tensor_infos(func, "res", quant_out)
         split_layers: list[pipeline.SplitLayer] = []
         if strategy == "split":
-            if band_height is None:
-                band_height = pipeline.choose_band_height(module, order, segments)
-            if band_height == pipeline.UNSPLIT:
-                band_height = None  # no split beats the layer-wise arena
+            if band_height is None and not segments:
+                segments = autosplit.segments_option(autosplit.choose_segments(module, order))
+                if segments:
+                    pipeline.split(module, 1, order, segments)
             else:
-                pipeline.split(module, band_height, order, segments)
-                split_layers = pipeline.split_layers(module)
+                pipeline.split(module, 1 if band_height is None else band_height, order, segments)
+            split_layers = pipeline.split_layers(module)
+            band_height = min((s.band_height for s in split_layers), default=None)
         elif strategy == "layerwise":
             band_height = None
         else:
@@ -319,4 +332,5 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
                          inputs=inputs, outputs=outputs, plan=plan,
                          compile_seconds=time.perf_counter() - t0, generic_ops=generic,
                          strategy=strategy, band_height=band_height, order=order,
+                         segments=segments,
                          split_layers=split_layers)

@@ -195,40 +195,8 @@ def split_layers(module: ir.Module) -> list[SplitLayer]:
             for k, v in sorted(layers.items())]
 
 
-# Cost model of the automatic band height, calibrated on the emulated Cortex-M7
-# (mlc_vww_96_int8: each extra kernel call costs ~4.3-5.1k instructions of
-# per-call set-up; the kernels reach up to ~0.5 MAC per instruction).
-CALL_OVERHEAD_INSTRUCTIONS = 5000
-MACS_PER_INSTRUCTION = 0.5
-MAX_OVERHEAD = 0.05
-BAND_HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16)
+# A band height no tensor reaches: the op is left whole.
 UNSPLIT = 1 << 30
-
-
-def choose_band_height(module: ir.Module, order: str = "depth-first", segments: str = "") -> int:
-    """The band height with the smallest arena among those whose estimated extra
-    instructions (extra kernel calls x per-call cost, against MACs at the best
-    kernels' rate) stay within 5% of layer-wise; the planner gives each
-    candidate's real arena. ``module`` (raised) is not modified."""
-    from .analysis import count_macs_raised
-
-    base = count_macs_raised(module)
-    calls = sum(1 for o in base.per_op)
-    budget = MAX_OVERHEAD * base.total / MACS_PER_INSTRUCTION
-    # Not splitting at all is a candidate too (a height no tensor exceeds).
-    whole = ir.Module.parse(str(module), context=module.context)
-    best: tuple[int, int] = (plan(whole).arena_bytes, UNSPLIT)
-    for h in BAND_HEIGHTS:
-        trial = ir.Module.parse(str(module), context=module.context)
-        split(trial, h, order, segments)
-        extra = sum(1 for o in count_macs_raised(trial).per_op
-                    if o.op not in ("tinyts.split", "tinyts.window", "tinyts.join")) - calls
-        if extra * CALL_OVERHEAD_INSTRUCTIONS > budget:
-            continue
-        arena = plan(trial).arena_bytes
-        if arena < best[0]:
-            best = (arena, h)
-    return best[1]
 
 
 def plan(module: ir.Module, input_in_arena: bool = True) -> MemoryPlan:

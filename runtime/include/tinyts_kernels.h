@@ -182,6 +182,24 @@ void tinyts_mul_s8(const int8_t *in1, int32_t in1_row_stride,
 // Pooling and reductions
 //===----------------------------------------------------------------------===//
 
+/// Streamed global average pooling, one call per band of input rows: adds
+/// the band's values to one int32 sum per channel (`accumulate` = 0: the
+/// first band, which writes the sums).
+void tinyts_row_sum_s8(const int8_t *input, int32_t h, int32_t w, int32_t c,
+                       int32_t row_stride, int32_t pix_stride, int32_t *sums,
+                       int32_t accumulate);
+
+/// tinyts_row_sum_s8 on a row table (row y at rows[y]).
+void tinyts_row_sum_rows_s8(const int8_t *const *rows, int32_t h, int32_t w,
+                            int32_t c, int32_t pix_stride, int32_t *sums,
+                            int32_t accumulate);
+
+/// The averages of a streamed global average pool: sums[ch] / count rounded
+/// half away from zero (as tinyts_avg_pool2d_s8), then clamped.
+void tinyts_avg_pool_finish_s8(const int32_t *sums, int32_t c, int32_t count,
+                               int32_t act_min, int32_t act_max,
+                               int8_t *output);
+
 /// Average pooling (input and output share quantization in TFLite): mean of
 /// the in-bounds taps, rounded half away from zero, then clamped.
 void tinyts_avg_pool2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,

@@ -80,6 +80,27 @@ func.func @head(%x: memref<1x3x3x10xi8>, %y: memref<1x10xi8>) {
 
 // -----
 
+// A streamed global average pool: per-band sums, then the averages.
+// CHECK-LABEL: emitc.include "tinyts_kernels.h"
+// CHECK: call_opaque "tinyts_row_sum_s8"
+// CHECK: call_opaque "tinyts_row_sum_s8"
+// CHECK: call_opaque "tinyts_avg_pool_finish_s8"
+// C: void tinyts_model_invoke(const int8_t* [[X:v[0-9]+]], int8_t* [[Y:v[0-9]+]]) {
+// C-NEXT: tinyts_row_sum_s8([[X]], 2, 3, 10, 30, 10, ((int32_t *)(tinyts_model_arena + 0)), 0);
+// C-NEXT: tinyts_row_sum_s8(([[X]] + 60), 2, 3, 10, 30, 10, ((int32_t *)(tinyts_model_arena + 0)), 1);
+// C-NEXT: tinyts_avg_pool_finish_s8(((int32_t *)(tinyts_model_arena + 0)), 10, 12, -128, 127, [[Y]]);
+func.func @streamed_pool(%x: memref<1x4x3x10xi8>, %y: memref<1x1x1x10xi8>) {
+  %s = memref.alloc() : memref<10xi32>
+  %b0 = memref.subview %x[0, 0, 0, 0] [1, 2, 3, 10] [1, 1, 1, 1] : memref<1x4x3x10xi8> to memref<1x2x3x10xi8, strided<[120, 30, 10, 1]>>
+  %b1 = memref.subview %x[0, 2, 0, 0] [1, 2, 3, 10] [1, 1, 1, 1] : memref<1x4x3x10xi8> to memref<1x2x3x10xi8, strided<[120, 30, 10, 1], offset: 60>>
+  tinyts.row_sum %b0 into(%s : memref<10xi32>) : memref<1x2x3x10xi8, strided<[120, 30, 10, 1]>>
+  tinyts.row_sum %b1 into(%s : memref<10xi32>) accumulate : memref<1x2x3x10xi8, strided<[120, 30, 10, 1], offset: 60>>
+  tinyts.avg_pool_finish %s outs(%y : memref<1x1x1x10xi8>) count 12 clamp(-128, 127) : memref<10xi32>
+  return
+}
+
+// -----
+
 // expected-error @+1 {{tinyts-lower-to-emitc expects exactly one function (the model) but found 2}}
 module {
   func.func @a() {

@@ -574,3 +574,30 @@ func.func @resize_channels(%a: tensor<1x4x4x4xi8>) -> tensor<1x8x8x8xi8> {
   %0 = tinyts.resize_nearest %a outs(%init : tensor<1x8x8x8xi8>) : tensor<1x4x4x4xi8> -> tensor<1x8x8x8xi8>
   return %0 : tensor<1x8x8x8xi8>
 }
+
+// -----
+
+func.func @row_sum_channels(%a: tensor<1x2x4x8xi8>) -> tensor<4xi32> {
+  %e = tensor.empty() : tensor<4xi32>
+  // expected-error @+1 {{expects one sum per input channel (8) but the sums have 4}}
+  %s = tinyts.row_sum %a into(%e : tensor<4xi32>) : tensor<1x2x4x8xi8> -> tensor<4xi32>
+  return %s : tensor<4xi32>
+}
+
+// -----
+
+func.func @finish_shape(%s: tensor<8xi32>) -> tensor<1x2x1x8xi8> {
+  %i = tensor.empty() : tensor<1x2x1x8xi8>
+  // expected-error @+1 {{expects a 1x1x1x8 result (one average per sum)}}
+  %r = tinyts.avg_pool_finish %s outs(%i : tensor<1x2x1x8xi8>) count 16 clamp(-128, 127) : tensor<8xi32> -> tensor<1x2x1x8xi8>
+  return %r : tensor<1x2x1x8xi8>
+}
+
+// -----
+
+func.func @finish_count(%s: tensor<8xi32>) -> tensor<1x1x1x8xi8> {
+  %i = tensor.empty() : tensor<1x1x1x8xi8>
+  // expected-error @+1 {{expects 'count' >= 1 (elements averaged per channel) but got 0}}
+  %r = tinyts.avg_pool_finish %s outs(%i : tensor<1x1x1x8xi8>) count 0 clamp(-128, 127) : tensor<8xi32> -> tensor<1x1x1x8xi8>
+  return %r : tensor<1x1x1x8xi8>
+}

@@ -154,3 +154,16 @@ func.func @max_pool_concat_resize(%x: tensor<1x8x8x4xi8>, %y: tensor<1x4x4x4xi8>
   %r = tinyts.resize_nearest %c outs(%i2 : tensor<1x8x8x8xi8>) : tensor<1x4x4x8xi8> -> tensor<1x8x8x8xi8>
   return %r : tensor<1x8x8x8xi8>
 }
+
+// CHECK-LABEL: func.func @streamed_pool
+// CHECK: %[[S0:.*]] = tinyts.row_sum %{{.*}} into(%{{.*}} : tensor<8xi32>) : tensor<1x2x4x8xi8> -> tensor<8xi32>
+// CHECK: %[[S1:.*]] = tinyts.row_sum %{{.*}} into(%[[S0]] : tensor<8xi32>) accumulate : tensor<1x2x4x8xi8> -> tensor<8xi32>
+// CHECK: tinyts.avg_pool_finish %[[S1]] outs(%{{.*}} : tensor<1x1x1x8xi8>) count 16 clamp(-128, 127) : tensor<8xi32> -> tensor<1x1x1x8xi8>
+func.func @streamed_pool(%a: tensor<1x2x4x8xi8>, %b: tensor<1x2x4x8xi8>) -> tensor<1x1x1x8xi8> {
+  %e = tensor.empty() : tensor<8xi32>
+  %s0 = tinyts.row_sum %a into(%e : tensor<8xi32>) : tensor<1x2x4x8xi8> -> tensor<8xi32>
+  %s1 = tinyts.row_sum %b into(%s0 : tensor<8xi32>) accumulate : tensor<1x2x4x8xi8> -> tensor<8xi32>
+  %i = tensor.empty() : tensor<1x1x1x8xi8>
+  %r = tinyts.avg_pool_finish %s1 outs(%i : tensor<1x1x1x8xi8>) count 16 clamp(-128, 127) : tensor<8xi32> -> tensor<1x1x1x8xi8>
+  return %r : tensor<1x1x1x8xi8>
+}

@@ -2,6 +2,8 @@
 // RUN: tinyts-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(tinyts-split{band-height=2 segments=1-1}))' -verify-diagnostics | FileCheck %s --check-prefix=SEG
 // RUN: not tinyts-opt %s -pass-pipeline='builtin.module(func.func(tinyts-split{band-height=0}))' 2>&1 | FileCheck %s --check-prefix=BADH
 // RUN: not tinyts-opt %s -pass-pipeline='builtin.module(func.func(tinyts-split{segments=x-1}))' 2>&1 | FileCheck %s --check-prefix=BADSEG
+// RUN: not tinyts-opt %s -pass-pipeline='builtin.module(func.func(tinyts-split{segments=0-1:0}))' 2>&1 | FileCheck %s --check-prefix=BADSEGH
+// RUN: tinyts-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(tinyts-split{segments=0-0:3,1-1:2}))' -verify-diagnostics | FileCheck %s --check-prefix=TWO
 
 // tinyts-split: per-band ops, windows for halos, split of the input, join of
 // the result; the padding of edge bands; refusal of an op that cannot read
@@ -19,6 +21,14 @@
 // CHECK: tinyts.conv2d %[[A0]], {{.*}} {tinyts.band = array<i64: 3, 0, 0, 2>}
 // CHECK: %[[J:.*]] = tinyts.join {{.*}} -> tensor<1x6x4x8xi8>
 // CHECK: return %[[J]]
+// Two segments with their own band heights meet through a joined tensor.
+// TWO-LABEL: func.func @dw_chain
+// TWO: tinyts.split %arg0 heights [3, 3]
+// TWO: %[[D0:.*]] = tinyts.depthwise_conv2d {{.*}} {tinyts.band = array<i64: 1, 0, 0, 3>}
+// TWO: %[[D1:.*]] = tinyts.depthwise_conv2d {{.*}} {tinyts.band = array<i64: 1, 1, 3, 6>}
+// TWO: %[[J:.*]] = tinyts.join %[[D0]], %[[D1]]
+// TWO: %[[S:.*]]:3 = tinyts.split %[[J]] heights [2, 2, 2]
+// TWO: tinyts.conv2d %[[S]]#0, {{.*}} {tinyts.band = array<i64: 3, 0, 0, 2>}
 // SEG-LABEL: func.func @dw_chain
 // SEG-NOT: tinyts.window
 // SEG: tinyts.split
@@ -82,3 +92,50 @@ func.func @add_bands(%x: tensor<1x5x4x8xi8>, %y: tensor<1x5x4x8xi8>, %z: tensor<
 
 // BADH: tinyts-split: band-height must be >= 1, got 0
 // BADSEG: tinyts-split: cannot parse segment 'x-1'
+// BADSEGH: tinyts-split: cannot parse segment '0-1:0': {{.*}} optionally followed by ':h' (band height >= 1)
+
+// -----
+
+// A global average pool of a split tensor is streamed: one row_sum per band
+// of its input (each band released once summed), then the averages.
+// CHECK-LABEL: func.func @global_pool
+// CHECK: %[[D0:.*]] = tinyts.depthwise_conv2d {{.*}} {tinyts.band = array<i64: 1, 0, 0, 2>}
+// CHECK: %[[D1:.*]] = tinyts.depthwise_conv2d {{.*}} {tinyts.band = array<i64: 1, 1, 2, 4>}
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<8xi32>
+// CHECK: %[[S0:.*]] = tinyts.row_sum %[[D0]] into(%[[E]] : tensor<8xi32>) {tinyts.band = array<i64: 3, 0, 0, 2>}
+// CHECK: %[[S1:.*]] = tinyts.row_sum %[[D1]] into(%[[S0]] : tensor<8xi32>) accumulate {tinyts.band = array<i64: 3, 1, 2, 4>}
+// CHECK: %[[R:.*]] = tinyts.avg_pool_finish %[[S1]] outs({{.*}} : tensor<1x1x1x8xi8>) count 8 clamp(-128, 127)
+// CHECK-NOT: tinyts.join
+// CHECK: return %[[R]]
+func.func @global_pool(%x: tensor<1x4x2x8xi8>, %w: tensor<3x3x8x1xi8>, %b: tensor<8xi32>)
+    -> tensor<1x1x1x8xi8> {
+  %e0 = tensor.empty() : tensor<1x4x2x8xi8>
+  %0 = tinyts.depthwise_conv2d %x, %w, %b outs(%e0 : tensor<1x4x2x8xi8>)
+         stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1]
+         zp(-128, -128) requant([1518291584], [-8]) clamp(-128, 127)
+         : tensor<1x4x2x8xi8>, tensor<3x3x8x1xi8>, tensor<8xi32> -> tensor<1x4x2x8xi8>
+  %e1 = tensor.empty() : tensor<1x1x1x8xi8>
+  %1 = tinyts.avg_pool2d %0 outs(%e1 : tensor<1x1x1x8xi8>) kernel [4, 2] stride [1, 1]
+         pad [0, 0, 0, 0] clamp(-128, 127) : tensor<1x4x2x8xi8> -> tensor<1x1x1x8xi8>
+  return %1 : tensor<1x1x1x8xi8>
+}
+
+// -----
+
+// A padded pool is not streamed (padding changes its count): it reads the
+// joined tensor.
+// CHECK-LABEL: func.func @padded_global_pool
+// CHECK: tinyts.join
+// CHECK: tinyts.avg_pool2d
+func.func @padded_global_pool(%x: tensor<1x4x2x8xi8>, %w: tensor<3x3x8x1xi8>, %b: tensor<8xi32>)
+    -> tensor<1x1x1x8xi8> {
+  %e0 = tensor.empty() : tensor<1x4x2x8xi8>
+  %0 = tinyts.depthwise_conv2d %x, %w, %b outs(%e0 : tensor<1x4x2x8xi8>)
+         stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1]
+         zp(-128, -128) requant([1518291584], [-8]) clamp(-128, 127)
+         : tensor<1x4x2x8xi8>, tensor<3x3x8x1xi8>, tensor<8xi32> -> tensor<1x4x2x8xi8>
+  %e1 = tensor.empty() : tensor<1x1x1x8xi8>
+  %1 = tinyts.avg_pool2d %0 outs(%e1 : tensor<1x1x1x8xi8>) kernel [5, 2] stride [1, 1]
+         pad [1, 0, 0, 0] clamp(-128, 127) : tensor<1x4x2x8xi8> -> tensor<1x1x1x8xi8>
+  return %1 : tensor<1x1x1x8xi8>
+}

@@ -75,6 +75,29 @@ def test_reshaped_input_bands_stay_live(corpus_dir: Path) -> None:
     assert all(b.last > b.first for b in quantized), quantized
 
 
+def test_segments_with_own_band_heights(corpus_dir: Path) -> None:
+    """Three segments of tinyengine_vww, each with its own band height, meet
+    through joined tensors; bit-exact."""
+    path = corpus_dir / "tinyengine_vww.tflite"
+    cm = tinyts_mlir.compile(path, target="host", segments="0-17:1,18-26:2,27-53:3")
+    assert cm.segments == "0-17:1,18-26:2,27-53:3"
+    assert {layer.band_height for layer in cm.split_layers} == {1, 2, 3}
+    assert cm.band_height == 1
+    _check(path, cm, 2, seed=3)
+
+
+def test_global_average_pool_is_streamed(corpus_dir: Path) -> None:
+    """kws ends in a global AVERAGE_POOL_2D over 25x5x64 (8,000 B): split, it
+    becomes one row_sum per band, so that tensor is never whole."""
+    path = corpus_dir / "mlc_kws_ref_model.tflite"
+    cm = tinyts_mlir.compile(path, target="host", band_height=1)
+    sums = [layer for layer in cm.split_layers if layer.op == "tinyts.row_sum"]
+    assert len(sums) == 1 and sums[0].bands == 25, cm.split_layers
+    assert cm.arena_bytes < 8000
+    assert "tinyts_avg_pool_finish_s8" in cm.source
+    _check(path, cm, 2, seed=4)
+
+
 @pytest.mark.parametrize("model", MODELS)
 def test_no_recomputation(model: str, corpus_dir: Path) -> None:
     module = import_tflite(corpus_dir / f"{model}.tflite")

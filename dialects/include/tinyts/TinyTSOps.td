@@ -25,6 +25,7 @@ def TinyTS_F32Shaped : AnyTypeOf<[RankedTensorOf<[F32]>, MemRefOf<[F32]>],
                                  "float32 tensor or memref">;
 def TinyTS_I8Tensor : RankedTensorOf<[I8]>;
 def TinyTS_F32Tensor : RankedTensorOf<[F32]>;
+def TinyTS_I32Tensor : RankedTensorOf<[I32]>;
 
 // Traits shared by every kernel op: destination style with a single `outs`
 // operand, whose type is the result type in tensor form.
@@ -228,6 +229,68 @@ def TinyTS_AvgPool2DOp : TinyTS_KernelOp<"avg_pool2d", [DeclareOpInterfaceMethod
     $input `outs` `(` $init `:` type($init) `)` `kernel` $kernel `stride` $stride `pad` $pad
     `clamp` `(` $clamp_min `,` $clamp_max `)`
     attr-dict `:` type($input) (`->` type($result)^)?
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Streaming global average pooling
+//===----------------------------------------------------------------------===//
+
+def TinyTS_RowSumOp : TinyTS_KernelOp<"row_sum"> {
+  let summary = "int32 per-channel sums of an int8 band, accumulated";
+  let description = [{
+    Adds every element of `input` (NHWC, int8) to the int32 sum of its
+    channel in `init` (shape `[C]`), or writes the sums (`init` not read)
+    without `accumulate`. `tinyts-split` streams a global AVERAGE_POOL_2D
+    through a chain of these, one per band of its input, so that each band is
+    released once summed; `tinyts.avg_pool_finish` turns the sums into the
+    pooled int8 values. The accumulator comes first so that a demand-driven
+    schedule sums band k-1 before it computes band k.
+
+    ```mlir
+    %s0 = tinyts.row_sum %b0 into(%e : tensor<64xi32>) : tensor<1x1x5x64xi8>
+            -> tensor<64xi32>
+    %s1 = tinyts.row_sum %b1 into(%s0 : tensor<64xi32>) accumulate
+            : tensor<1x1x5x64xi8> -> tensor<64xi32>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_I32Shaped:$init,
+    TinyTS_I8Shaped:$input,
+    UnitAttr:$accumulate
+  );
+  let results = (outs Optional<TinyTS_I32Tensor>:$result);
+  let assemblyFormat = [{
+    $input `into` `(` $init `:` type($init) `)` (`accumulate` $accumulate^)?
+    attr-dict `:` type($input) (`->` type($result)^)?
+  }];
+}
+
+def TinyTS_AvgPoolFinishOp : TinyTS_KernelOp<"avg_pool_finish"> {
+  let summary = "int8 averages from int32 per-channel sums (TFLite's rounding)";
+  let description = [{
+    The last step of a streamed global AVERAGE_POOL_2D: each channel's sum
+    (`sums`, `[C]`) divided by `count` (the pooled elements per channel),
+    rounded half away from zero as TFLite does, then clamped, into `init`
+    (NHWC `1x1x1xC`). Bit-exact with `tinyts.avg_pool2d` over the whole input.
+
+    ```mlir
+    %r = tinyts.avg_pool_finish %s outs(%e : tensor<1x1x1x64xi8>) count 125
+           clamp(-128, 127) : tensor<64xi32> -> tensor<1x1x1x64xi8>
+    ```
+  }];
+  let arguments = (ins
+    TinyTS_I32Shaped:$sums,
+    TinyTS_I8Shaped:$init,
+    I64Attr:$count,
+    I32Attr:$clamp_min,
+    I32Attr:$clamp_max
+  );
+  let results = (outs Optional<TinyTS_I8Tensor>:$result);
+  let assemblyFormat = [{
+    $sums `outs` `(` $init `:` type($init) `)` `count` $count
+    `clamp` `(` $clamp_min `,` $clamp_max `)`
+    attr-dict `:` type($sums) (`->` type($result)^)?
   }];
 }
 

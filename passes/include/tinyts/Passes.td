@@ -116,9 +116,14 @@ def TinyTSSplit : Pass<"tinyts-split", "::mlir::func::FuncOp"> {
     is split only when each of its bands reads within one band of every
     input; otherwise it is left whole, with a remark saying why.
 
-    Options: `band-height` (rows per band; the same for every split tensor),
-    `segments` (which row-mappable ops to split, as ranges `a-b` of their
-    index among the function's row-mappable ops; empty = all), `min-rows`.
+    Options: `band-height` (rows per band), `segments` (which row-mappable
+    ops to split, as ranges `a-b` of their index among the function's
+    row-mappable ops, each optionally with its own band height `a-b:h`;
+    empty = all ops in one segment), `min-rows`. Each range is a segment of
+    its own: an op never reads the bands of another segment's op; the
+    producer's result is joined and split again with the consumer's band
+    height, so the first segment runs to completion (and its bands are
+    released) before the next one needs its joined tensor.
     Band ops carry `tinyts.band = [layer, band, first row, end row]`, where
     `layer` is the op's position in the function before splitting;
     `tinyts-schedule` orders them.
@@ -147,7 +152,8 @@ def TinyTSSplit : Pass<"tinyts-split", "::mlir::func::FuncOp"> {
     Option<"bandHeight", "band-height", "int64_t", /*default=*/"1",
            "Rows per band of every split tensor">,
     Option<"segments", "segments", "std::string", /*default=*/"\"\"",
-           "Ranges a-b (inclusive) of row-mappable op indices to split; empty: all">,
+           "Segments a-b[:h] (inclusive ranges of row-mappable op indices, optional "
+           "band height); empty: all ops, one segment">,
     Option<"minRows", "min-rows", "int64_t", /*default=*/"2",
            "Do not split results with fewer rows than this">,
   ];

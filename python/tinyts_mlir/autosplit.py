@@ -1,0 +1,209 @@
+"""Automatic choice of split segments and their band heights.
+
+A *configuration* cuts the row-mappable ops of a raised model (the ops that
+``tinyts-split`` can split: convolutions, pools, add, mul, quantize, counted in
+function order) into consecutive segments, each split into bands of its own
+height or left whole. Segments meet through one joined tensor, so a cut only
+pays where a single small tensor crosses it (a block boundary).
+
+The search (:func:`choose_segments`) is greedy and uses the real planner for
+every candidate's arena (``tinyts-split`` + ``tinyts-plan-memory`` on a copy of
+the module, a fraction of a second each), and a cost model for instructions:
+
+1. one segment with band height 1; then, while it lowers the arena, add the
+   cut that lowers it most;
+2. while the estimated extra instructions (extra kernel calls x the per-call
+   cost, against the MACs at the kernels' best rate) exceed the budget, raise
+   one segment's band height (or leave it whole), the step that costs the
+   least arena per instruction saved.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from mlir import ir
+
+from . import pipeline
+
+# Cost model of the instruction budget, calibrated on the emulated Cortex-M7
+# (mlc_vww_96_int8: each extra kernel call costs ~4.3-5.1k instructions of
+# per-call set-up; the kernels reach up to ~0.5 MAC per instruction).
+CALL_OVERHEAD_INSTRUCTIONS = 5000
+MACS_PER_INSTRUCTION = 0.5
+MAX_OVERHEAD = 0.05
+
+# Ops implementing RowMapOpInterface (dialects/lib/TinyTSOps.cpp).
+ROW_MAP_OPS = frozenset({"tinyts.conv2d", "tinyts.depthwise_conv2d", "tinyts.avg_pool2d",
+                         "tinyts.max_pool2d", "tinyts.add", "tinyts.mul", "tinyts.quantize"})
+MIN_ROWS = 2  # tinyts-split's default min-rows
+HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, pipeline.UNSPLIT)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Row-mappable ops ``lo``..``hi`` (inclusive), bands of ``height`` rows
+    (:data:`pipeline.UNSPLIT`: left whole)."""
+
+    lo: int
+    hi: int
+    height: int
+
+
+@dataclass(frozen=True)
+class RowMapOp:
+    index: int  # among the row-mappable ops
+    position: int  # in the function body
+    rows: int  # output rows
+
+
+def segments_option(segments: tuple[Segment, ...]) -> str:
+    """The ``segments`` option of tinyts-split for a configuration ("" when
+    nothing is split: callers must then not run the split at all)."""
+    return ",".join(f"{s.lo}-{s.hi}:{s.height}" for s in segments
+                    if s.height != pipeline.UNSPLIT)
+
+
+def row_map_ops(module: ir.Module) -> list[RowMapOp]:
+    ops = []
+    for pos, op in enumerate(pipeline.model_function(module).regions[0].blocks[0].operations):
+        if op.operation.name in ROW_MAP_OPS and len(op.results) == 1:
+            shape = ir.ShapedType(op.results[0].type).shape
+            ops.append(RowMapOp(index=len(ops), position=pos,
+                                rows=shape[1] if len(shape) == 4 else 1))
+    return ops
+
+
+def cut_candidates(module: ir.Module, ops: list[RowMapOp]) -> list[int]:
+    """Indices k such that cutting after row-mappable op k leaves one tensor
+    crossing the cut (the value op k defines)."""
+    body = list(pipeline.model_function(module).regions[0].blocks[0].operations)
+    defined = {r: i for i, op in enumerate(body) for r in op.results
+               if op.operation.name not in ("tosa.const", "tosa.const_shape", "tensor.empty")}
+    last_use: dict[int, int] = {}  # defining position -> last user position
+    for i, op in enumerate(body):
+        for v in op.operands:
+            if v in defined:
+                last_use[defined[v]] = i
+    out = []
+    for k, rm in enumerate(ops[:-1]):
+        crossing = [d for d, u in last_use.items() if d <= rm.position < u]
+        if crossing == [rm.position]:
+            out.append(k)
+    return out
+
+
+def extra_calls(ops: list[RowMapOp], segments: tuple[Segment, ...]) -> int:
+    """Kernel calls added by splitting (one per band beyond the first)."""
+    extra = 0
+    for s in segments:
+        for op in ops[s.lo:s.hi + 1]:
+            if s.height != pipeline.UNSPLIT and op.rows >= MIN_ROWS and op.rows > s.height:
+                extra += math.ceil(op.rows / s.height) - 1
+    return extra
+
+
+class _Evaluator:
+    """Planned arena of configurations, memoised. Once the search has run for
+    more than a second it shows a progress line on stderr (rewritten in place
+    on a terminal, one final line otherwise)."""
+
+    def __init__(self, module: ir.Module, order: str, progress: bool) -> None:
+        self.text = str(module)
+        self.context = module.context
+        self.order = order
+        self.cache: dict[str, int] = {}
+        self.start = self.shown_at = time.perf_counter()
+        self.progress = progress
+        self.tty = sys.stderr.isatty()
+
+    def _line(self) -> str:
+        return (f"[tinyts] choosing band splits: {len(self.cache)} plans, best arena "
+                f"{min(self.cache.values()):,} B, {time.perf_counter() - self.start:.1f} s")
+
+    def __call__(self, segments: tuple[Segment, ...]) -> int:
+        option = segments_option(segments)
+        if option not in self.cache:
+            trial = ir.Module.parse(self.text, context=self.context)
+            if option:
+                pipeline.split(trial, 1, self.order, option)
+            self.cache[option] = pipeline.plan(trial).arena_bytes
+            now = time.perf_counter()
+            if self.progress and self.tty and now - self.start > 1.0 and now - self.shown_at > 0.25:
+                print("\r" + self._line(), end="", file=sys.stderr, flush=True)
+                self.shown_at = now
+        return self.cache[option]
+
+    def done(self) -> None:
+        if self.progress and self.cache and time.perf_counter() - self.start > 1.0:
+            print(("\r" if self.tty else "") + self._line(), file=sys.stderr, flush=True)
+
+
+def _cut(segments: tuple[Segment, ...], k: int) -> tuple[Segment, ...]:
+    out = []
+    for s in segments:
+        if s.lo <= k < s.hi:
+            out += [replace(s, hi=k), replace(s, lo=k + 1)]
+        else:
+            out.append(s)
+    return tuple(out)
+
+
+def choose_segments(module: ir.Module, order: str = "depth-first", *,
+                    max_extra_instructions: float | None = None,
+                    call_cost: float = CALL_OVERHEAD_INSTRUCTIONS,
+                    progress: bool = True,
+                    arena_of: Callable[[tuple[Segment, ...]], int] | None = None,
+                    ) -> tuple[Segment, ...]:
+    """Segments and band heights for a raised ``module`` (not modified): the
+    smallest arena found whose extra kernel calls cost at most
+    ``max_extra_instructions`` (default: 5% of the MACs at the best kernels'
+    rate, :data:`MAX_OVERHEAD`). Returns () when no split beats
+    running every op whole."""
+    from .analysis import count_macs_raised
+
+    ops = row_map_ops(module)
+    if not ops:
+        return ()
+    if max_extra_instructions is None:
+        max_extra_instructions = (MAX_OVERHEAD * count_macs_raised(module).total
+                                  / MACS_PER_INSTRUCTION)
+    evaluate = _Evaluator(module, order, progress)
+    arena = arena_of or evaluate
+    try:
+        config = (Segment(0, len(ops) - 1, 1),)
+        best = arena(config)
+        # 1. Cuts, greedily, while the arena falls.
+        candidates = cut_candidates(module, ops)
+        while True:
+            trials = [(arena(_cut(config, k)), k) for k in candidates
+                      if any(s.lo <= k < s.hi for s in config)]
+            if not trials or min(trials)[0] >= best:
+                break
+            best, k = min(trials)
+            config = _cut(config, k)
+        # 2. Band heights up until the instruction estimate fits.
+        while extra_calls(ops, config) * call_cost > max_extra_instructions:
+            steps = []
+            for i, s in enumerate(config):
+                higher = [h for h in HEIGHTS if h > s.height]
+                if not higher:
+                    continue
+                trial = config[:i] + (replace(s, height=higher[0]),) + config[i + 1:]
+                saved = extra_calls(ops, config) - extra_calls(ops, trial)
+                if saved > 0:
+                    steps.append(((arena(trial) - best) / saved, arena(trial), trial))
+            if not steps:
+                config = tuple(replace(s, height=pipeline.UNSPLIT) for s in config)
+                break
+            _, best, config = min(steps, key=lambda t: (t[0], t[1]))
+        whole = arena(tuple(replace(s, height=pipeline.UNSPLIT) for s in config))
+        if not segments_option(config) or whole <= arena(config):
+            return ()
+        return config
+    finally:
+        evaluate.done()

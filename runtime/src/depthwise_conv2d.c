@@ -338,73 +338,50 @@ TINYTS_DW_S1_FN(dw_row3x3_s1_clamp_e, 0, 0)
 TINYTS_DW_S1_FN(dw_row3x3_s1_clamp_o, 0, 1)
 #undef TINYTS_DW_S1_FN
 
-/// Depth multiplier 1, channels c..c+3 (filter, bias, output, multiplier and
-/// shift already offset to c; input channel `ch` of the rows), every output
-/// pixel; kh <= TINYTS_DW_GROUP_ROWS.  The group's weights are unpacked once
-/// into wk; interior 3x3 windows are unrolled.  Out of line so that its loops get the registers to themselves.
+/// Output channels [oc0, oc1) in groups of four (oc1 - oc0 a multiple of 4),
+/// every output pixel; kh <= TINYTS_DW_GROUP_ROWS.  Without `bcast` (depth
+/// multiplier 1) group oc reads input channels oc..oc+3; with it, the four
+/// output channels share input channel oc / depth_multiplier.  Each group's
+/// weights are unpacked once into wk; interior 3x3 windows are unrolled.
+/// The groups loop in here, so that what does not depend on the group (the
+/// row kernel's geometry and constants) is set up once per call: a banded
+/// layer calls this once per band.  Out of line so that its loops get the
+/// registers to themselves.
 static __attribute__((noinline)) void dw_group_pixels(
-    const dw_rows *in, int32_t ch, int32_t in_h, int32_t in_w,
-    int32_t in_pix_stride, const int8_t *filter, int32_t out_c,
-    const int32_t *bias, int8_t *output, int32_t out_h, int32_t out_w,
-    int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
-    int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
-    int32_t pad_top, int32_t pad_left, int32_t input_offset,
-    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    const dw_rows *in, int32_t oc0, int32_t oc1, int32_t depth_multiplier,
+    int32_t in_h, int32_t in_w, int32_t in_pix_stride,
+    const int8_t *filter_base, int32_t out_c, const int32_t *bias_base,
+    int8_t *output_base, int32_t out_h, int32_t out_w, int32_t out_row_stride,
+    int32_t out_pix_stride, int32_t kh, int32_t kw, int32_t stride_h,
+    int32_t stride_w, int32_t dil_h, int32_t dil_w, int32_t pad_top,
+    int32_t pad_left, int32_t input_offset, int32_t output_offset,
+    const int32_t *multiplier_base, const int32_t *shift_base,
     int32_t act_min, int32_t act_max, int32_t headroom, int bcast) {
   dw_row_ctx ctx;
   uint32_t *const wk = ctx.wk;
-  // Fast requantization is decided per group (channels with huge biases or
-  // shift >= 0 only slow down their own group).
-  const int fast = tinyts_fast_requant_ch(bias, shift, 0, headroom) &&
-                   tinyts_fast_requant_ch(bias, shift, 1, headroom) &&
-                   tinyts_fast_requant_ch(bias, shift, 2, headroom) &&
-                   tinyts_fast_requant_ch(bias, shift, 3, headroom);
   const int32_t taps = kh * kw;
-  for (int32_t t = 0; t < taps; ++t) {
-    const uint32_t wv = (uint32_t)tinyts_read_s32(filter + t * out_c);
-    wk[2 * t] = __sxtb16(wv);
-    wk[2 * t + 1] = tinyts_sxtb16_ror8(wv);
-  }
   const uint32_t off2 =
       ((uint32_t)input_offset & 0xFFFFu) | ((uint32_t)input_offset << 16);
   const int32_t x_col = dil_w * in_pix_stride;
-  const int32_t b0 = bias ? bias[0] : 0, b1 = bias ? bias[1] : 0;
-  const int32_t b2 = bias ? bias[2] : 0, b3 = bias ? bias[3] : 0;
   const int full_range = act_min == -128 && act_max == 127;
-  // Folded requantization (tinyts_requant_folded) needs e <= 22.
-  const int fold = fast && shift[0] >= -22 && shift[1] >= -22 &&
-                   shift[2] >= -22 && shift[3] >= -22;
-  const int32_t m0 = multiplier[0], m1 = multiplier[1];
-  const int32_t m2 = multiplier[2], m3 = multiplier[3];
-  const int32_t e0 = -shift[0], e1 = -shift[1], e2 = -shift[2], e3 = -shift[3];
-  const int32_t r0 = fold ? tinyts_folded_rnd(e0, output_offset) : 0;
-  const int32_t r1 = fold ? tinyts_folded_rnd(e1, output_offset) : 0;
-  const int32_t r2 = fold ? tinyts_folded_rnd(e2, output_offset) : 0;
-  const int32_t r3 = fold ? tinyts_folded_rnd(e3, output_offset) : 0;
   const int is3x3 = kh == 3 && kw == 3;
-  const int row_kernel = is3x3 && fold;
-  if (row_kernel) {
-    ctx.b[0] = b0, ctx.b[1] = b1, ctx.b[2] = b2, ctx.b[3] = b3;
-    ctx.m[0] = m0, ctx.m[1] = m1, ctx.m[2] = m2, ctx.m[3] = m3;
-    ctx.r[0] = r0, ctx.r[1] = r1, ctx.r[2] = r2, ctx.r[3] = r3;
-    ctx.e[0] = e0, ctx.e[1] = e1, ctx.e[2] = e2, ctx.e[3] = e3;
-    ctx.off2 = off2;
-    ctx.input_offset = input_offset;
-    ctx.x_col = x_col;
-    ctx.d1 = dil_h * in->stride; // base + row stride (row tables: per row)
-    ctx.d2 = 2 * ctx.d1;
-    ctx.x_step = stride_w * in_pix_stride;
-    ctx.o_step = out_pix_stride;
-    ctx.lo = act_min;
-    ctx.hi = act_max;
-  }
+  // The row kernel's constants that do not depend on the group.
+  ctx.off2 = off2;
+  ctx.input_offset = input_offset;
+  ctx.x_col = x_col;
+  ctx.d1 = dil_h * in->stride; // base + row stride (row tables: per row)
+  ctx.d2 = 2 * ctx.d1;
+  ctx.x_step = stride_w * in_pix_stride;
+  ctx.o_step = out_pix_stride;
+  ctx.lo = act_min;
+  ctx.hi = act_max;
   // Stride 1, dilation 1: the row kernel takes its pixels in pairs (rows of
   // at least 4 interior pixels; shorter ones do not repay the extra calls).
   const int pairs_s1 = !bcast && stride_w == 1 && dil_w == 1;
   // Interior pixels [row_x0, row_x1) of a full-height 3x3 row go to the row
   // kernel (none: out_w, out_w).
   int32_t row_x0 = out_w, row_x1 = out_w;
-  if (row_kernel) {
+  if (is3x3) {
     row_x0 = pad_left <= 0 ? 0 : (pad_left + stride_w - 1) / stride_w;
     const int32_t lim = in_w - 2 * dil_w + pad_left - 1; // ox * sw <= lim
     row_x1 = lim < 0 ? 0 : lim / stride_w + 1;
@@ -414,108 +391,166 @@ static __attribute__((noinline)) void dw_group_pixels(
     if (row_x0 >= row_x1 || (row_x1 - row_x0 < 2 && !bcast))
       row_x0 = row_x1 = out_w;
   }
-  for (int32_t oy = 0; oy < out_h; ++oy) {
-    const int32_t iy0 = oy * stride_h - pad_top;
-    int32_t ky0, ky1;
-    dw_tap_range(iy0, in_h, kh, dil_h, &ky0, &ky1);
-    const int rows_full = ky0 == 0 && ky1 == kh;
-    int8_t *o = output + oy * out_row_stride;
-    // Addresses of the in-bounds window rows (rp[ky], channel ch, column 0).
-    const int8_t *rp[TINYTS_DW_GROUP_ROWS];
-    dw_fill_rows(in, iy0 + ky0 * dil_h, dil_h, ky1 - ky0, ch, rp + ky0);
-    int32_t rx0 = out_w, rx1 = out_w;
-    if (row_kernel && rows_full) {
-      rx0 = row_x0;
-      rx1 = row_x1;
-      if (in->tmask) { // row table: rows at per-row distances
-        ctx.d1 = dw_dist(rp[0], rp[1]);
-        ctx.d2 = dw_dist(rp[0], rp[2]);
+  for (int32_t oc = oc0; oc < oc1; oc += 4) {
+    const int32_t ch = bcast ? oc / depth_multiplier : oc; // input channel
+    const int8_t *const filter = filter_base + oc;
+    const int32_t *const bias = bias_base ? bias_base + oc : NULL;
+    int8_t *const output = output_base + oc;
+    const int32_t *const multiplier = multiplier_base + oc;
+    const int32_t *const shift = shift_base + oc;
+    // The group's weights, unpacked once (tap t: wk[2t] channels 0 and 2,
+    // wk[2t + 1] channels 1 and 3).
+    {
+      const int8_t *fp = filter;
+      uint32_t *wp = wk;
+#define TINYTS_DW_UNPACK_TAP()                                                 \
+  do {                                                                         \
+    const uint32_t wv_ = (uint32_t)tinyts_read_s32(fp);                        \
+    fp += out_c;                                                               \
+    wp[0] = __sxtb16(wv_);                                                     \
+    wp[1] = tinyts_sxtb16_ror8(wv_);                                           \
+    wp += 2;                                                                   \
+  } while (0)
+      if (taps == 9) {
+        TINYTS_DW_UNPACK_TAP();
+        TINYTS_DW_UNPACK_TAP();
+        TINYTS_DW_UNPACK_TAP();
+        TINYTS_DW_UNPACK_TAP();
+        TINYTS_DW_UNPACK_TAP();
+        TINYTS_DW_UNPACK_TAP();
+        TINYTS_DW_UNPACK_TAP();
+        TINYTS_DW_UNPACK_TAP();
+        TINYTS_DW_UNPACK_TAP();
+      } else {
+        for (int32_t t = 0; t < taps; ++t)
+          TINYTS_DW_UNPACK_TAP();
+      }
+#undef TINYTS_DW_UNPACK_TAP
+    }
+    // Biases, multipliers and right shifts straight into ctx (the row kernel
+    // and the edge pixels read them there).  Fast requantization is decided
+    // per group (channels with huge biases or shift >= 0 only slow down their
+    // own group); folded requantization (tinyts_requant_folded) needs
+    // e <= 22 on top (|b| <= headroom <=> b + headroom in [0, 2 headroom]).
+    int fold = headroom >= 0;
+    {
+      const uint32_t h = (uint32_t)headroom, h2 = 2u * h;
+      for (int32_t i = 0; i < 4; ++i) {
+        const int32_t sh = shift[i], b = bias ? bias[i] : 0;
+        ctx.b[i] = b;
+        ctx.m[i] = multiplier[i];
+        ctx.e[i] = -sh;
+        if ((uint32_t)(sh + 22) > 21u || (uint32_t)b + h > h2)
+          fold = 0;
       }
     }
-    for (int32_t ox = 0; ox < out_w; ++ox, o += out_pix_stride) {
-      if (ox == rx0) {
-        const int8_t *xp = rp[0] + (rx0 * stride_w - pad_left) * in_pix_stride;
-        if (bcast) {
-          if (full_range)
-            dw_row3x3_full_bc(xp, o, rx1 - rx0, &ctx);
-          else
-            dw_row3x3_clamp_bc(xp, o, rx1 - rx0, &ctx);
-        } else if (pairs_s1 && rx1 - rx0 >= 4) {
-          // Pairs of pixels, then a lone last one.
-          const int32_t n = rx1 - rx0, np = n >> 1;
-          if (full_range) {
-            dw_row3x3_s1_full_e(xp, o, np, &ctx);
-            dw_row3x3_s1_full_o(xp, o, np, &ctx);
-          } else {
-            dw_row3x3_s1_clamp_e(xp, o, np, &ctx);
-            dw_row3x3_s1_clamp_o(xp, o, np, &ctx);
-          }
-          if (n & 1) {
-            const int8_t *xl = xp + 2 * np * ctx.x_col;
-            int8_t *ol = o + 2 * np * out_pix_stride;
+    if (fold)
+      for (int32_t i = 0; i < 4; ++i)
+        ctx.r[i] = tinyts_folded_rnd(ctx.e[i], output_offset);
+    const int row_kernel = is3x3 && fold;
+    for (int32_t oy = 0; oy < out_h; ++oy) {
+      const int32_t iy0 = oy * stride_h - pad_top;
+      int32_t ky0, ky1;
+      dw_tap_range(iy0, in_h, kh, dil_h, &ky0, &ky1);
+      const int rows_full = ky0 == 0 && ky1 == kh;
+      int8_t *o = output + oy * out_row_stride;
+      // Addresses of the in-bounds window rows (rp[ky], channel ch, column 0).
+      const int8_t *rp[TINYTS_DW_GROUP_ROWS];
+      dw_fill_rows(in, iy0 + ky0 * dil_h, dil_h, ky1 - ky0, ch, rp + ky0);
+      int32_t rx0 = out_w, rx1 = out_w;
+      if (row_kernel && rows_full) {
+        rx0 = row_x0;
+        rx1 = row_x1;
+        if (in->tmask) { // row table: rows at per-row distances
+          ctx.d1 = dw_dist(rp[0], rp[1]);
+          ctx.d2 = dw_dist(rp[0], rp[2]);
+        }
+      }
+      for (int32_t ox = 0; ox < out_w; ++ox, o += out_pix_stride) {
+        if (ox == rx0) {
+          const int8_t *xp = rp[0] + (rx0 * stride_w - pad_left) * in_pix_stride;
+          if (bcast) {
             if (full_range)
-              dw_row3x3_full(xl, ol, 1, &ctx);
+              dw_row3x3_full_bc(xp, o, rx1 - rx0, &ctx);
             else
-              dw_row3x3_clamp(xl, ol, 1, &ctx);
+              dw_row3x3_clamp_bc(xp, o, rx1 - rx0, &ctx);
+          } else if (pairs_s1 && rx1 - rx0 >= 4) {
+            // Pairs of pixels, then a lone last one.
+            const int32_t n = rx1 - rx0, np = n >> 1;
+            if (full_range) {
+              dw_row3x3_s1_full_e(xp, o, np, &ctx);
+              dw_row3x3_s1_full_o(xp, o, np, &ctx);
+            } else {
+              dw_row3x3_s1_clamp_e(xp, o, np, &ctx);
+              dw_row3x3_s1_clamp_o(xp, o, np, &ctx);
+            }
+            if (n & 1) {
+              const int8_t *xl = xp + 2 * np * ctx.x_col;
+              int8_t *ol = o + 2 * np * out_pix_stride;
+              if (full_range)
+                dw_row3x3_full(xl, ol, 1, &ctx);
+              else
+                dw_row3x3_clamp(xl, ol, 1, &ctx);
+            }
+          } else if (full_range) {
+            dw_row3x3_full(xp, o, rx1 - rx0, &ctx);
+          } else {
+            dw_row3x3_clamp(xp, o, rx1 - rx0, &ctx);
           }
-        } else if (full_range) {
-          dw_row3x3_full(xp, o, rx1 - rx0, &ctx);
+          o += (rx1 - rx0 - 1) * out_pix_stride;
+          ox = rx1 - 1;
+          continue;
+        }
+        const int32_t ix0 = ox * stride_w - pad_left;
+        int32_t a0 = ctx.b[0], a1 = ctx.b[1], a2 = ctx.b[2], a3 = ctx.b[3];
+        if (!bcast && is3x3 && rows_full && ix0 >= 0 &&
+            ix0 + 2 * dil_w < in_w) {
+          const int32_t xo = ix0 * in_pix_stride;
+          const int8_t *xp = rp[0] + xo;
+          TINYTS_DW_TAPW(xp, wk[0], wk[1]);
+          TINYTS_DW_TAPW(xp + x_col, wk[2], wk[3]);
+          TINYTS_DW_TAPW(xp + 2 * x_col, wk[4], wk[5]);
+          xp = rp[1] + xo;
+          TINYTS_DW_TAPW(xp, wk[6], wk[7]);
+          TINYTS_DW_TAPW(xp + x_col, wk[8], wk[9]);
+          TINYTS_DW_TAPW(xp + 2 * x_col, wk[10], wk[11]);
+          xp = rp[2] + xo;
+          TINYTS_DW_TAPW(xp, wk[12], wk[13]);
+          TINYTS_DW_TAPW(xp + x_col, wk[14], wk[15]);
+          TINYTS_DW_TAPW(xp + 2 * x_col, wk[16], wk[17]);
         } else {
-          dw_row3x3_clamp(xp, o, rx1 - rx0, &ctx);
+          int32_t kx0, kx1;
+          dw_tap_range(ix0, in_w, kw, dil_w, &kx0, &kx1);
+          const int32_t xo = (ix0 + kx0 * dil_w) * in_pix_stride;
+          for (int32_t ky = ky0; ky < ky1; ++ky) {
+            const int8_t *xp = rp[ky] + xo;
+            const uint32_t *wp = wk + 2 * (ky * kw + kx0);
+            for (int32_t kx = kx0; kx < kx1; ++kx, xp += x_col, wp += 2)
+              TINYTS_DW_TAPX(xp, wp[0], wp[1], bcast);
+          }
         }
-        o += (rx1 - rx0 - 1) * out_pix_stride;
-        ox = rx1 - 1;
-        continue;
-      }
-      const int32_t ix0 = ox * stride_w - pad_left;
-      int32_t a0 = b0, a1 = b1, a2 = b2, a3 = b3;
-      if (!bcast && is3x3 && rows_full && ix0 >= 0 &&
-          ix0 + 2 * dil_w < in_w) {
-        const int32_t xo = ix0 * in_pix_stride;
-        const int8_t *xp = rp[0] + xo;
-        TINYTS_DW_TAPW(xp, wk[0], wk[1]);
-        TINYTS_DW_TAPW(xp + x_col, wk[2], wk[3]);
-        TINYTS_DW_TAPW(xp + 2 * x_col, wk[4], wk[5]);
-        xp = rp[1] + xo;
-        TINYTS_DW_TAPW(xp, wk[6], wk[7]);
-        TINYTS_DW_TAPW(xp + x_col, wk[8], wk[9]);
-        TINYTS_DW_TAPW(xp + 2 * x_col, wk[10], wk[11]);
-        xp = rp[2] + xo;
-        TINYTS_DW_TAPW(xp, wk[12], wk[13]);
-        TINYTS_DW_TAPW(xp + x_col, wk[14], wk[15]);
-        TINYTS_DW_TAPW(xp + 2 * x_col, wk[16], wk[17]);
-      } else {
-        int32_t kx0, kx1;
-        dw_tap_range(ix0, in_w, kw, dil_w, &kx0, &kx1);
-        const int32_t xo = (ix0 + kx0 * dil_w) * in_pix_stride;
-        for (int32_t ky = ky0; ky < ky1; ++ky) {
-          const int8_t *xp = rp[ky] + xo;
-          const uint32_t *wp = wk + 2 * (ky * kw + kx0);
-          for (int32_t kx = kx0; kx < kx1; ++kx, xp += x_col, wp += 2)
-            TINYTS_DW_TAPX(xp, wp[0], wp[1], bcast);
-        }
-      }
-      if (fold) {
-        if (full_range) {
-          o[0] = tinyts_clamp_s8(tinyts_requant_folded(a0, m0, r0, e0), 1, -128, 127);
-          o[1] = tinyts_clamp_s8(tinyts_requant_folded(a1, m1, r1, e1), 1, -128, 127);
-          o[2] = tinyts_clamp_s8(tinyts_requant_folded(a2, m2, r2, e2), 1, -128, 127);
-          o[3] = tinyts_clamp_s8(tinyts_requant_folded(a3, m3, r3, e3), 1, -128, 127);
+        if (fold) {
+          if (full_range) {
+            o[0] = tinyts_clamp_s8(tinyts_requant_folded(a0, ctx.m[0], ctx.r[0], ctx.e[0]), 1, -128, 127);
+            o[1] = tinyts_clamp_s8(tinyts_requant_folded(a1, ctx.m[1], ctx.r[1], ctx.e[1]), 1, -128, 127);
+            o[2] = tinyts_clamp_s8(tinyts_requant_folded(a2, ctx.m[2], ctx.r[2], ctx.e[2]), 1, -128, 127);
+            o[3] = tinyts_clamp_s8(tinyts_requant_folded(a3, ctx.m[3], ctx.r[3], ctx.e[3]), 1, -128, 127);
+          } else {
+            o[0] = tinyts_clamp_s8(tinyts_requant_folded(a0, ctx.m[0], ctx.r[0], ctx.e[0]), 0, act_min, act_max);
+            o[1] = tinyts_clamp_s8(tinyts_requant_folded(a1, ctx.m[1], ctx.r[1], ctx.e[1]), 0, act_min, act_max);
+            o[2] = tinyts_clamp_s8(tinyts_requant_folded(a2, ctx.m[2], ctx.r[2], ctx.e[2]), 0, act_min, act_max);
+            o[3] = tinyts_clamp_s8(tinyts_requant_folded(a3, ctx.m[3], ctx.r[3], ctx.e[3]), 0, act_min, act_max);
+          }
         } else {
-          o[0] = tinyts_clamp_s8(tinyts_requant_folded(a0, m0, r0, e0), 0, act_min, act_max);
-          o[1] = tinyts_clamp_s8(tinyts_requant_folded(a1, m1, r1, e1), 0, act_min, act_max);
-          o[2] = tinyts_clamp_s8(tinyts_requant_folded(a2, m2, r2, e2), 0, act_min, act_max);
-          o[3] = tinyts_clamp_s8(tinyts_requant_folded(a3, m3, r3, e3), 0, act_min, act_max);
+          o[0] = tinyts_requant_s8(a0, multiplier[0], shift[0], output_offset,
+                                   act_min, act_max);
+          o[1] = tinyts_requant_s8(a1, multiplier[1], shift[1], output_offset,
+                                   act_min, act_max);
+          o[2] = tinyts_requant_s8(a2, multiplier[2], shift[2], output_offset,
+                                   act_min, act_max);
+          o[3] = tinyts_requant_s8(a3, multiplier[3], shift[3], output_offset,
+                                   act_min, act_max);
         }
-      } else {
-        o[0] = tinyts_requant_s8(a0, multiplier[0], shift[0], output_offset,
-                                 act_min, act_max);
-        o[1] = tinyts_requant_s8(a1, multiplier[1], shift[1], output_offset,
-                                 act_min, act_max);
-        o[2] = tinyts_requant_s8(a2, multiplier[2], shift[2], output_offset,
-                                 act_min, act_max);
-        o[3] = tinyts_requant_s8(a3, multiplier[3], shift[3], output_offset,
-                                 act_min, act_max);
       }
     }
   }
@@ -688,30 +723,25 @@ TINYTS_INLINE void depthwise_any(
   // the per-pixel loop (tap range once per pixel, weights straight from the
   // filter) beats per-group weight unpacking there.
   if (depth_multiplier == 1 && group_ok &&
-      out_h * out_w > TINYTS_DW_SMALL_PIX) {
-    for (; c_done + 4 <= in_c; c_done += 4) {
-      const int32_t c = c_done;
-      dw_group_pixels(in, c, in_h, in_w, in_pix_stride, filter + c, out_c,
-                      bias ? bias + c : NULL, output + c, out_h, out_w,
-                      out_row_stride, out_pix_stride, kh, kw, stride_h,
-                      stride_w, dil_h, dil_w, pad_top, pad_left, input_offset,
-                      output_offset, multiplier + c, shift + c, act_min,
-                      act_max, headroom, 0);
-    }
+      (out_h * out_w > TINYTS_DW_SMALL_PIX || out_w >= 4)) {
+    const int32_t c_end = in_c & ~3;
+    if (c_end > 0)
+      dw_group_pixels(in, 0, c_end, 1, in_h, in_w, in_pix_stride, filter,
+                      out_c, bias, output, out_h, out_w, out_row_stride,
+                      out_pix_stride, kh, kw, stride_h, stride_w, dil_h,
+                      dil_w, pad_top, pad_left, input_offset, output_offset,
+                      multiplier, shift, act_min, act_max, headroom, 0);
+    c_done = c_end;
     if (c_done == in_c)
       return;
   }
   if ((depth_multiplier & 3) == 0 && group_ok) {
     // Groups of four output channels reading one input channel (broadcast).
-    for (int32_t oc = 0; oc < out_c; oc += 4) {
-      dw_group_pixels(in, oc / depth_multiplier, in_h, in_w, in_pix_stride,
-                      filter + oc, out_c, bias ? bias + oc : NULL,
-                      output + oc, out_h, out_w, out_row_stride,
-                      out_pix_stride, kh, kw, stride_h, stride_w, dil_h,
-                      dil_w, pad_top, pad_left, input_offset, output_offset,
-                      multiplier + oc, shift + oc, act_min, act_max, headroom,
-                      1);
-    }
+    dw_group_pixels(in, 0, out_c, depth_multiplier, in_h, in_w, in_pix_stride,
+                    filter, out_c, bias, output, out_h, out_w, out_row_stride,
+                    out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
+                    pad_top, pad_left, input_offset, output_offset,
+                    multiplier, shift, act_min, act_max, headroom, 1);
     return;
   }
 #endif

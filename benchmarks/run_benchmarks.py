@@ -26,9 +26,10 @@ CORPUS_DIR = REPO_ROOT.parent / "shared" / "models"
 # 512 KiB; python/tinyts_mlir/targets/cortex_m7/m7.ld). Larger arenas run on the host only.
 M7_RAM_BYTES = 512 * 1024
 
-COLUMNS = ["model", "TFLM arena (B)", "layer-wise arena (B)", "split arena (B)", "band h",
+COLUMNS = ["model", "TFLM arena (B)", "layer-wise arena (B)", "split arena (B)", "band h (segments)",
            "TFLM / split", "peak stack (B)", "flash (B)", "layer-wise M7 instr",
-           "split M7 instr", "split overhead", "MACs", "MACs/instr (layer-wise)",
+           "split M7 instr", "split overhead", "smallest split arena (B)", "TFLM / smallest",
+           "smallest split overhead", "MACs", "MACs/instr (layer-wise)",
            "compile (s)", "output = TFLM", "generic ops"]
 
 
@@ -48,13 +49,16 @@ class Row:
     macs: str = "?"
     macs_per_instr: str = "-"
     compile_s: str = "-"
+    small_arena: str = "-"
+    small_ratio: str = "-"
+    small_overhead: str = "-"
     equal: str = "-"
     generic: str = "-"
 
     def markdown(self) -> str:
         cells = [self.model, self.tflm_arena, self.lw_arena, self.arena, self.band, self.ratio,
                  self.stack, self.flash, self.lw_instructions, self.instructions, self.overhead,
-                 self.macs, self.macs_per_instr, self.compile_s, self.equal, self.generic]
+                 self.small_arena, self.small_ratio, self.small_overhead, self.macs, self.macs_per_instr, self.compile_s, self.equal, self.generic]
         return "| " + " | ".join(cells) + " |"
 
 
@@ -121,7 +125,7 @@ def benchmark(path: Path, seed: int) -> Row:
 
     t0 = time.perf_counter()
     try:
-        cm = tinyts_mlir.compile(path, target="cortex-m7")  # strategy="split", auto band height
+        cm = tinyts_mlir.compile(path, target="cortex-m7")  # strategy="split", automatic segments
         compile_s = time.perf_counter() - t0
     except tinyts_mlir.CompileError as err:
         note = f"not yet: {_one_line(err)}"
@@ -135,7 +139,9 @@ def benchmark(path: Path, seed: int) -> Row:
         return row
 
     row.arena = f"{cm.arena_bytes:,}"
-    row.band = str(cm.band_height) if cm.band_height else "no split"
+    heights = sorted({layer.band_height for layer in cm.split_layers})
+    segments = len(cm.segments.split(",")) if cm.segments else 1
+    row.band = (f"{'/'.join(map(str, heights))} ({segments} seg)" if heights else "no split")
     row.compile_s = f"{compile_s:.2f}"
     row.generic = str(sum(cm.generic_ops.values()))
     if tflm_arena:
@@ -163,9 +169,34 @@ def benchmark(path: Path, seed: int) -> Row:
         same = len(ours) == len(ref) and all(
             np.array_equal(a.reshape(-1), np.asarray(b).reshape(-1)) for a, b in zip(ours, ref))
         row.equal = "yes" if same else "NO"
+        _smallest(row, path, xs, ref, tflm_arena, lw_instr)
     except Exception as err:  # noqa: BLE001
         row.equal = f"error: {_one_line(err)}"
     return row
+
+
+def _smallest(row: Row, path: Path, xs: list[np.ndarray], ref: list[np.ndarray],
+              tflm_arena: int | None, lw_instr: int | None) -> None:
+    """The split with the smallest arena the search finds, whatever it costs
+    (max_overhead=inf): its arena and measured overhead; its output must equal
+    TFLM's too ("NO" marks the overhead cell otherwise)."""
+    import tinyts_mlir
+
+    try:
+        cm = tinyts_mlir.compile(path, target="cortex-m7", max_overhead=float("inf"))
+        row.small_arena = f"{cm.arena_bytes:,}"
+        if tflm_arena:
+            row.small_ratio = f"{tflm_arena / cm.arena_bytes:.2f}x"
+        y, result, _ = cm.run_on_cortex_m7(*xs, dsp=True)
+        ours = y if isinstance(y, list) else [y]
+        same = all(np.array_equal(a.reshape(-1), np.asarray(b).reshape(-1))
+                   for a, b in zip(ours, ref))
+        if lw_instr:
+            row.small_overhead = f"{100 * (result.instructions / lw_instr - 1):+.1f}%"
+        if not same:
+            row.small_overhead += " (output NO)"
+    except Exception as err:  # noqa: BLE001
+        row.small_arena = f"error: {_one_line(err)}"
 
 
 def corpus_models() -> list[Path]:

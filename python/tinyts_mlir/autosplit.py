@@ -154,6 +154,7 @@ def _cut(segments: tuple[Segment, ...], k: int) -> tuple[Segment, ...]:
 
 
 def choose_segments(module: ir.Module, order: str = "depth-first", *,
+                    max_overhead: float = MAX_OVERHEAD,
                     max_extra_instructions: float | None = None,
                     call_cost: float = CALL_OVERHEAD_INSTRUCTIONS,
                     progress: bool = True,
@@ -161,16 +162,17 @@ def choose_segments(module: ir.Module, order: str = "depth-first", *,
                     ) -> tuple[Segment, ...]:
     """Segments and band heights for a raised ``module`` (not modified): the
     smallest arena found whose extra kernel calls cost at most
-    ``max_extra_instructions`` (default: 5% of the MACs at the best kernels'
-    rate, :data:`MAX_OVERHEAD`). Returns () when no split beats
-    running every op whole."""
+    ``max_extra_instructions`` (default: ``max_overhead`` of the layer-wise
+    instructions, estimated as the MACs at the best kernels' rate;
+    ``float("inf")``: the smallest arena, whatever it costs). Returns () when
+    no split beats running every op whole."""
     from .analysis import count_macs_raised
 
     ops = row_map_ops(module)
     if not ops:
         return ()
     if max_extra_instructions is None:
-        max_extra_instructions = (MAX_OVERHEAD * count_macs_raised(module).total
+        max_extra_instructions = (max_overhead * count_macs_raised(module).total
                                   / MACS_PER_INSTRUCTION)
     evaluate = _Evaluator(module, order, progress)
     arena = arena_of or evaluate

@@ -276,7 +276,8 @@ clean:
 def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
             prefix: str = "tinyts_model", kernels: bool = True,
             strategy: str = "split", band_height: int | None = None,
-            order: str = "depth-first", segments: str = "") -> CompiledModel:
+            order: str = "depth-first", segments: str = "",
+            max_overhead: float = autosplit.MAX_OVERHEAD) -> CompiledModel:
     """Compile an int8 TFLite model (path, bytes or imported module) to C.
 
     Float-IO models (a QUANTIZE from float first, a DEQUANTIZE to float last)
@@ -292,7 +293,9 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
     run in ``order`` (depth-first, breadth-first or min-peak). With neither
     ``band_height`` nor ``segments`` given, the compiler chooses segments and
     their band heights: the smallest planned arena whose estimated extra
-    instructions stay within 5% of layer-wise (:mod:`tinyts_mlir.autosplit`).
+    instructions stay within ``max_overhead`` (5%) of layer-wise
+    (:mod:`tinyts_mlir.autosplit`; ``max_overhead=float("inf")``: the
+    smallest arena found, whatever it costs).
     ``band_height`` splits every op (or the ``segments``) into bands of that
     many rows; ``segments`` ("a-b:h,c-d") gives ranges of row-mappable ops,
     each its own segment with its own band height (default ``band_height``
@@ -313,7 +316,8 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
         split_layers: list[pipeline.SplitLayer] = []
         if strategy == "split":
             if band_height is None and not segments:
-                segments = autosplit.segments_option(autosplit.choose_segments(module, order))
+                segments = autosplit.segments_option(
+                    autosplit.choose_segments(module, order, max_overhead=max_overhead))
                 if segments:
                     pipeline.split(module, 1, order, segments)
             else:

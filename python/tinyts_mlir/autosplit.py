@@ -13,9 +13,10 @@ the module, a fraction of a second each), and a cost model for instructions:
 1. one segment with band height 1; then, while it lowers the arena, add the
    cut that lowers it most;
 2. while the estimated extra instructions (extra kernel calls x the per-call
-   cost, against the MACs at the kernels' best rate) exceed the budget, raise
-   one segment's band height (or leave it whole), the step that costs the
-   least arena per instruction saved.
+   cost, plus the pixel a convolution band with an odd pixel count wastes,
+   against the MACs at the kernels' best rate) exceed the budget, raise one
+   segment's band height (or leave it whole), the step that costs the least
+   arena per instruction saved.
 """
 
 from __future__ import annotations
@@ -31,10 +32,13 @@ from mlir import ir
 from . import pipeline
 
 # Cost model of the instruction budget, calibrated on the emulated Cortex-M7
-# (mlc_vww_96_int8: each extra kernel call costs ~4.3-5.1k instructions of
-# per-call set-up; the kernels reach up to ~0.5 MAC per instruction).
-CALL_OVERHEAD_INSTRUCTIONS = 5000
-MACS_PER_INSTRUCTION = 0.5
+# (mlc_vww_96_int8 and mlc_kws_ref_model split at band heights 1 and 2: each
+# extra kernel call costs ~2.1-3.1k instructions of set-up; a convolution
+# computes output pixels in pairs, so a call with an odd number of output
+# pixels wastes one pixel's MACs; layer-wise, conv-heavy models run at
+# 0.36-0.55 MAC per instruction).
+CALL_OVERHEAD_INSTRUCTIONS = 2100
+MACS_PER_INSTRUCTION = 0.45
 MAX_OVERHEAD = 0.05
 
 # Ops implementing RowMapOpInterface (dialects/lib/TinyTSOps.cpp).
@@ -59,6 +63,8 @@ class RowMapOp:
     index: int  # among the row-mappable ops
     position: int  # in the function body
     rows: int  # output rows
+    width: int = 1  # output columns
+    pair_macs: int = 0  # MACs per output pixel of a convolution (pixel pairs)
 
 
 def segments_option(segments: tuple[Segment, ...]) -> str:
@@ -73,8 +79,13 @@ def row_map_ops(module: ir.Module) -> list[RowMapOp]:
     for pos, op in enumerate(pipeline.model_function(module).regions[0].blocks[0].operations):
         if op.operation.name in ROW_MAP_OPS and len(op.results) == 1:
             shape = ir.ShapedType(op.results[0].type).shape
+            pair_macs = 0
+            if op.operation.name == "tinyts.conv2d":
+                pair_macs = math.prod(ir.ShapedType(op.operands[1].type).shape)
             ops.append(RowMapOp(index=len(ops), position=pos,
-                                rows=shape[1] if len(shape) == 4 else 1))
+                                rows=shape[1] if len(shape) == 4 else 1,
+                                width=shape[2] if len(shape) == 4 else 1,
+                                pair_macs=pair_macs))
     return ops
 
 
@@ -104,6 +115,28 @@ def extra_calls(ops: list[RowMapOp], segments: tuple[Segment, ...]) -> int:
         for op in ops[s.lo:s.hi + 1]:
             if s.height != pipeline.UNSPLIT and op.rows >= MIN_ROWS and op.rows > s.height:
                 extra += math.ceil(op.rows / s.height) - 1
+    return extra
+
+
+def _odd_pixel_waste(op: RowMapOp, rows: int) -> float:
+    """Instructions a convolution call of ``rows`` output rows spends on the
+    duplicated last pixel of an odd pixel count."""
+    return op.pair_macs / MACS_PER_INSTRUCTION if (rows * op.width) % 2 else 0.0
+
+
+def extra_instructions(ops: list[RowMapOp], segments: tuple[Segment, ...],
+                       call_cost: float = CALL_OVERHEAD_INSTRUCTIONS) -> float:
+    """Estimated instructions splitting adds: set-up per extra call, plus the
+    odd-pixel waste of the convolutions' bands against their whole call."""
+    extra = extra_calls(ops, segments) * call_cost
+    for s in segments:
+        if s.height == pipeline.UNSPLIT:
+            continue
+        for op in ops[s.lo:s.hi + 1]:
+            if op.pair_macs and op.rows >= MIN_ROWS and op.rows > s.height:
+                bands = [min(s.height, op.rows - r) for r in range(0, op.rows, s.height)]
+                extra += (sum(_odd_pixel_waste(op, b) for b in bands)
+                          - _odd_pixel_waste(op, op.rows))
     return extra
 
 
@@ -189,16 +222,15 @@ def choose_segments(module: ir.Module, order: str = "depth-first", *,
             best, k = min(trials)
             config = _cut(config, k)
         # 2. Band heights up until the instruction estimate fits.
-        while extra_calls(ops, config) * call_cost > max_extra_instructions:
+        while extra_instructions(ops, config, call_cost) > max_extra_instructions:
             steps = []
             for i, s in enumerate(config):
-                higher = [h for h in HEIGHTS if h > s.height]
-                if not higher:
-                    continue
-                trial = config[:i] + (replace(s, height=higher[0]),) + config[i + 1:]
-                saved = extra_calls(ops, config) - extra_calls(ops, trial)
-                if saved > 0:
-                    steps.append(((arena(trial) - best) / saved, arena(trial), trial))
+                for h in (h for h in HEIGHTS if h > s.height):
+                    trial = config[:i] + (replace(s, height=h),) + config[i + 1:]
+                    saved = (extra_instructions(ops, config, call_cost)
+                             - extra_instructions(ops, trial, call_cost))
+                    if saved > 0:
+                        steps.append(((arena(trial) - best) / saved, arena(trial), trial))
             if not steps:
                 config = tuple(replace(s, height=pipeline.UNSPLIT) for s in config)
                 break

@@ -130,7 +130,10 @@ class CompiledModel:
     def save(self, out_dir: str | Path) -> Path:
         """Write a self-contained folder: model C/H, runtime, Makefile."""
         out = Path(out_dir)
-        (out / "runtime").mkdir(parents=True, exist_ok=True)
+        # A fresh runtime/ copy: a file left from an older runtime (a kernel
+        # since moved or renamed) would be compiled in too.
+        shutil.rmtree(out / "runtime", ignore_errors=True)
+        (out / "runtime").mkdir(parents=True)
         (out / f"{self.prefix}.c").write_text(self.source)
         (out / f"{self.prefix}.h").write_text(self.header)
         for src in self.runtime_sources():

@@ -105,6 +105,17 @@ def test_saved_folder_builds_with_its_makefile(corpus_dir: Path, tmp_path: Path)
     assert list((out / "build" / "m7").glob("*.o"))
 
 
+def test_save_replaces_a_stale_runtime_copy(corpus_dir: Path, tmp_path: Path) -> None:
+    """Saving over a folder from an older runtime leaves only today's kernel
+    files (a stale one defining the same symbols broke the link)."""
+    cm = tinyts_mlir.compile(corpus_dir / "tflm_hello_world_int8.tflite", target="host")
+    (tmp_path / "out" / "runtime").mkdir(parents=True)
+    (tmp_path / "out" / "runtime" / "old_kernel.c").write_text("int tinyts_old;\n")
+    out = cm.save(tmp_path / "out")
+    assert sorted(p.name for p in (out / "runtime").glob("*.c")) == sorted(
+        p.name for p in cm.runtime_sources())
+
+
 def test_float_io_model_takes_and_returns_float(corpus_dir: Path) -> None:
     path = corpus_dir / "armex_ds_cnn_s_quantized.tflite"
     cm = tinyts_mlir.compile(path, target="host")

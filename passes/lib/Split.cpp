@@ -63,6 +63,14 @@ RankedTensorType withRows(Type type, int64_t rows) {
   return RankedTensorType::get(shape, t.getElementType());
 }
 
+/// Marks a band op: `tinyts.band = [layer, band, first row, end row]`.
+void setBand(Operation *op, size_t layer, size_t band, int64_t begin, int64_t end) {
+  op->setAttr("tinyts.band",
+              DenseI64ArrayAttr::get(op->getContext(),
+                                     {static_cast<int64_t>(layer),
+                                      static_cast<int64_t>(band), begin, end}));
+}
+
 /// One segment: row-mappable ops [lo, hi] (inclusive), split into bands of
 /// `height` rows.
 struct Segment {
@@ -95,10 +103,7 @@ void streamGlobalPool(OpBuilder &builder, AvgPool2DOp pool, const Bands &in,
   for (auto [k, band] : llvm::enumerate(in.values)) {
     auto sum = RowSumOp::create(builder, loc, sumsType, sums, band,
                                 k > 0 ? builder.getUnitAttr() : UnitAttr());
-    sum->setAttr("tinyts.band",
-                 builder.getDenseI64ArrayAttr({static_cast<int64_t>(layer),
-                                               static_cast<int64_t>(k),
-                                               in.starts[k], in.starts[k + 1]}));
+    setBand(sum, layer, k, in.starts[k], in.starts[k + 1]);
     sums = sum.getResult();
   }
   auto finish = AvgPoolFinishOp::create(
@@ -279,9 +284,7 @@ struct SplitPass : tinyts::impl::TinyTSSplitBase<SplitPass> {
         Value init = tensor::EmptyOp::create(builder, op->getLoc(), bandType.getShape(),
                                              bandType.getElementType());
         Operation *band = rowMap.createBand(builder, windows, init, begin, end);
-        band->setAttr("tinyts.band",
-                      builder.getDenseI64ArrayAttr(
-                          {static_cast<int64_t>(layer), static_cast<int64_t>(k), begin, end}));
+        setBand(band, layer, k, begin, end);
         out.values.push_back(band->getResult(0));
       }
       banded[op->getResult(0)] = out;

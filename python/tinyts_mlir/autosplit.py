@@ -25,8 +25,6 @@ import math
 import sys
 import time
 from dataclasses import dataclass, replace
-from typing import Callable
-
 from mlir import ir
 
 from . import pipeline
@@ -45,13 +43,15 @@ MAX_OVERHEAD = 0.05
 ROW_MAP_OPS = frozenset({"tinyts.conv2d", "tinyts.depthwise_conv2d", "tinyts.avg_pool2d",
                          "tinyts.max_pool2d", "tinyts.add", "tinyts.mul", "tinyts.quantize"})
 MIN_ROWS = 2  # tinyts-split's default min-rows
-HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, pipeline.UNSPLIT)
+# A band height no tensor reaches: the segment is left whole.
+UNSPLIT = 1 << 30
+HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, UNSPLIT)
 
 
 @dataclass(frozen=True)
 class Segment:
     """Row-mappable ops ``lo``..``hi`` (inclusive), bands of ``height`` rows
-    (:data:`pipeline.UNSPLIT`: left whole)."""
+    (:data:`UNSPLIT`: left whole)."""
 
     lo: int
     hi: int
@@ -60,7 +60,6 @@ class Segment:
 
 @dataclass(frozen=True)
 class RowMapOp:
-    index: int  # among the row-mappable ops
     position: int  # in the function body
     rows: int  # output rows
     width: int = 1  # output columns
@@ -71,7 +70,7 @@ def segments_option(segments: tuple[Segment, ...]) -> str:
     """The ``segments`` option of tinyts-split for a configuration ("" when
     nothing is split: callers must then not run the split at all)."""
     return ",".join(f"{s.lo}-{s.hi}:{s.height}" for s in segments
-                    if s.height != pipeline.UNSPLIT)
+                    if s.height != UNSPLIT)
 
 
 def row_map_ops(module: ir.Module) -> list[RowMapOp]:
@@ -82,7 +81,7 @@ def row_map_ops(module: ir.Module) -> list[RowMapOp]:
             pair_macs = 0
             if op.operation.name == "tinyts.conv2d":
                 pair_macs = math.prod(ir.ShapedType(op.operands[1].type).shape)
-            ops.append(RowMapOp(index=len(ops), position=pos,
+            ops.append(RowMapOp(position=pos,
                                 rows=shape[1] if len(shape) == 4 else 1,
                                 width=shape[2] if len(shape) == 4 else 1,
                                 pair_macs=pair_macs))
@@ -113,7 +112,7 @@ def extra_calls(ops: list[RowMapOp], segments: tuple[Segment, ...]) -> int:
     extra = 0
     for s in segments:
         for op in ops[s.lo:s.hi + 1]:
-            if s.height != pipeline.UNSPLIT and op.rows >= MIN_ROWS and op.rows > s.height:
+            if s.height != UNSPLIT and op.rows >= MIN_ROWS and op.rows > s.height:
                 extra += math.ceil(op.rows / s.height) - 1
     return extra
 
@@ -124,13 +123,12 @@ def _odd_pixel_waste(op: RowMapOp, rows: int) -> float:
     return op.pair_macs / MACS_PER_INSTRUCTION if (rows * op.width) % 2 else 0.0
 
 
-def extra_instructions(ops: list[RowMapOp], segments: tuple[Segment, ...],
-                       call_cost: float = CALL_OVERHEAD_INSTRUCTIONS) -> float:
+def extra_instructions(ops: list[RowMapOp], segments: tuple[Segment, ...]) -> float:
     """Estimated instructions splitting adds: set-up per extra call, plus the
     odd-pixel waste of the convolutions' bands against their whole call."""
-    extra = extra_calls(ops, segments) * call_cost
+    extra = extra_calls(ops, segments) * CALL_OVERHEAD_INSTRUCTIONS
     for s in segments:
-        if s.height == pipeline.UNSPLIT:
+        if s.height == UNSPLIT:
             continue
         for op in ops[s.lo:s.hi + 1]:
             if op.pair_macs and op.rows >= MIN_ROWS and op.rows > s.height:
@@ -188,27 +186,19 @@ def _cut(segments: tuple[Segment, ...], k: int) -> tuple[Segment, ...]:
 
 def choose_segments(module: ir.Module, order: str = "depth-first", *,
                     max_overhead: float = MAX_OVERHEAD,
-                    max_extra_instructions: float | None = None,
-                    call_cost: float = CALL_OVERHEAD_INSTRUCTIONS,
-                    progress: bool = True,
-                    arena_of: Callable[[tuple[Segment, ...]], int] | None = None,
-                    ) -> tuple[Segment, ...]:
+                    progress: bool = True) -> tuple[Segment, ...]:
     """Segments and band heights for a raised ``module`` (not modified): the
-    smallest arena found whose extra kernel calls cost at most
-    ``max_extra_instructions`` (default: ``max_overhead`` of the layer-wise
-    instructions, estimated as the MACs at the best kernels' rate;
-    ``float("inf")``: the smallest arena, whatever it costs). Returns () when
-    no split beats running every op whole."""
+    smallest arena found whose estimated extra instructions stay within
+    ``max_overhead`` of layer-wise (estimated as the MACs at the kernels'
+    rate; ``float("inf")``: the smallest arena, whatever it costs). Returns
+    () when no split beats running every op whole."""
     from .analysis import count_macs_raised
 
     ops = row_map_ops(module)
     if not ops:
         return ()
-    if max_extra_instructions is None:
-        max_extra_instructions = (max_overhead * count_macs_raised(module).total
-                                  / MACS_PER_INSTRUCTION)
-    evaluate = _Evaluator(module, order, progress)
-    arena = arena_of or evaluate
+    budget = max_overhead * count_macs_raised(module).total / MACS_PER_INSTRUCTION
+    arena = _Evaluator(module, order, progress)
     try:
         config = (Segment(0, len(ops) - 1, 1),)
         best = arena(config)
@@ -222,22 +212,21 @@ def choose_segments(module: ir.Module, order: str = "depth-first", *,
             best, k = min(trials)
             config = _cut(config, k)
         # 2. Band heights up until the instruction estimate fits.
-        while extra_instructions(ops, config, call_cost) > max_extra_instructions:
+        while (extra := extra_instructions(ops, config)) > budget:
             steps = []
             for i, s in enumerate(config):
                 for h in (h for h in HEIGHTS if h > s.height):
                     trial = config[:i] + (replace(s, height=h),) + config[i + 1:]
-                    saved = (extra_instructions(ops, config, call_cost)
-                             - extra_instructions(ops, trial, call_cost))
+                    saved = extra - extra_instructions(ops, trial)
                     if saved > 0:
                         steps.append(((arena(trial) - best) / saved, arena(trial), trial))
             if not steps:
-                config = tuple(replace(s, height=pipeline.UNSPLIT) for s in config)
+                config = tuple(replace(s, height=UNSPLIT) for s in config)
                 break
             _, best, config = min(steps, key=lambda t: (t[0], t[1]))
-        whole = arena(tuple(replace(s, height=pipeline.UNSPLIT) for s in config))
+        whole = arena(tuple(replace(s, height=UNSPLIT) for s in config))
         if not segments_option(config) or whole <= arena(config):
             return ()
         return config
     finally:
-        evaluate.done()
+        arena.done()

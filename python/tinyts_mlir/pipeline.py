@@ -195,10 +195,6 @@ def split_layers(module: ir.Module) -> list[SplitLayer]:
             for k, v in sorted(layers.items())]
 
 
-# A band height no tensor reaches: the op is left whole.
-UNSPLIT = 1 << 30
-
-
 def plan(module: ir.Module, input_in_arena: bool = True) -> MemoryPlan:
     """Bufferize and plan a raised ``module`` in place; return the plan."""
     _run(module, PLAN_PIPELINE % ("true" if input_in_arena else "false"),

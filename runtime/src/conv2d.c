@@ -485,18 +485,8 @@ static __attribute__((noinline)) int conv_requant_class(const int32_t *bias, con
   return TINYTS_CONV_ANY_FAST | TINYTS_CONV_ALL_FAST;
 }
 
-/// Input rows: row iy starts at tab[iy & tmask] + iy * stride (a base +
-/// row stride view: tab = &base, tmask = 0; a row table: tab = in_rows,
-/// tmask = -1, stride = 0).  Row addresses are formed once per output row
-/// (conv_win_row), never in the inner loops.
-typedef struct {
-  const int8_t *const *tab;
-  int32_t tmask, stride;
-} conv_rows;
-
-TINYTS_INLINE const int8_t *conv_row(const conv_rows *r, int32_t iy) {
-  return r->tab[iy & r->tmask] + iy * r->stride;
-}
+// Input rows (tinyts_rows): addresses are formed once per output row
+// (conv_win_row), never in the inner loops.
 
 /// Copy n bytes (small n: no libc call).
 TINYTS_INLINE void copy_s8(int8_t *dst, const int8_t *src, int32_t n) {
@@ -518,7 +508,7 @@ TINYTS_INLINE void copy_s8(int8_t *dst, const int8_t *src, int32_t n) {
 /// needed to form them.
 typedef struct {
   const int8_t *wr[TINYTS_CONV_WROWS]; // window row ky (NULL: padding)
-  const conv_rows *in;
+  const tinyts_rows *in;
   int32_t in_h, stride_h, pad_top, kh, dil_h;
   int32_t oy;
 } conv_win;
@@ -529,12 +519,12 @@ static __attribute__((noinline)) const int8_t *
 conv_win_row(conv_win *w, int32_t oy, int im2col) {
   w->oy = oy;
   if (!im2col)
-    return conv_row(w->in, oy * w->stride_h);
+    return tinyts_row(w->in, oy * w->stride_h);
   const int32_t iy0 = oy * w->stride_h - w->pad_top;
   const int32_t n = w->kh < TINYTS_CONV_WROWS ? w->kh : TINYTS_CONV_WROWS;
   for (int32_t ky = 0; ky < n; ++ky) {
     const int32_t iy = iy0 + ky * w->dil_h;
-    w->wr[ky] = iy >= 0 && iy < w->in_h ? conv_row(w->in, iy) : NULL;
+    w->wr[ky] = iy >= 0 && iy < w->in_h ? tinyts_row(w->in, iy) : NULL;
   }
   return NULL;
 }
@@ -555,7 +545,7 @@ static void im2col_s8(const conv_win *w, int32_t in_w, int32_t in_c,
       row = w->wr[ky];
     } else {
       const int32_t iy = w->oy * w->stride_h - w->pad_top + ky * w->dil_h;
-      row = iy >= 0 && iy < w->in_h ? conv_row(w->in, iy) : NULL;
+      row = iy >= 0 && iy < w->in_h ? tinyts_row(w->in, iy) : NULL;
     }
     if (row == NULL || dense) {
       if (row != NULL)
@@ -730,7 +720,7 @@ conv_pair_sparse(const conv_sparse_ctx *c, const int8_t *x0, const int8_t *x1,
 /// Convolution as pairs of output pixels, each a K-vector (a direct input
 /// pointer for 1x1 without padding, otherwise an im2col patch in scratch),
 /// times the [out_c][K] filter.
-static __attribute__((noinline)) void conv_pairs_s8(const conv_rows *in, int32_t in_h, int32_t in_w,
+static __attribute__((noinline)) void conv_pairs_s8(const tinyts_rows *in, int32_t in_h, int32_t in_w,
                           int32_t in_c, int32_t in_pix_stride, const int8_t *filter,
                           const int32_t *bias, int8_t *output, int32_t out_h,
                           int32_t out_w, int32_t out_c,
@@ -967,7 +957,7 @@ TINYTS_INLINE int8_t conv_requant(int32_t headroom, const int32_t *bias,
 }
 
 /// Tap-by-tap convolution (no scratch): same arithmetic, no gather.
-static __attribute__((noinline)) void conv_taps_s8(const conv_rows *in, int32_t in_h, int32_t in_w,
+static __attribute__((noinline)) void conv_taps_s8(const tinyts_rows *in, int32_t in_h, int32_t in_w,
                       int32_t in_c, int32_t in_pix_stride, const int8_t *filter,
                       const int32_t *bias, int8_t *output, int32_t out_h,
                       int32_t out_w, int32_t out_c, int32_t out_row_stride,
@@ -996,7 +986,7 @@ static __attribute__((noinline)) void conv_taps_s8(const conv_rows *in, int32_t 
           const int32_t iy = iy0 + ky * dil_h;
           if (iy < 0 || iy >= in_h)
             continue;
-          const int8_t *in_row = conv_row(in, iy);
+          const int8_t *in_row = tinyts_row(in, iy);
           for (int32_t kx = 0; kx < kw; ++kx) {
             const int32_t ix = ix0 + kx * dil_w;
             if (ix < 0 || ix >= in_w)
@@ -1018,7 +1008,7 @@ static __attribute__((noinline)) void conv_taps_s8(const conv_rows *in, int32_t 
           const int32_t iy = iy0 + ky * dil_h;
           if (iy < 0 || iy >= in_h)
             continue;
-          const int8_t *in_row = conv_row(in, iy);
+          const int8_t *in_row = tinyts_row(in, iy);
           for (int32_t kx = 0; kx < kw; ++kx) {
             const int32_t ix = ix0 + kx * dil_w;
             if (ix < 0 || ix >= in_w)
@@ -1037,7 +1027,7 @@ static __attribute__((noinline)) void conv_taps_s8(const conv_rows *in, int32_t 
 
 /// Both public entry points: pick the pair kernel (pointwise, or with an
 /// im2col scratch) or the tap-by-tap fallback.
-TINYTS_INLINE void conv2d_any(const conv_rows *in, int32_t in_h, int32_t in_w,
+TINYTS_INLINE void conv2d_any(const tinyts_rows *in, int32_t in_h, int32_t in_w,
                        int32_t in_c, int32_t in_pix_stride,
                        const int8_t *filter, const int32_t *bias,
                        int8_t *output, int32_t out_h, int32_t out_w,
@@ -1077,7 +1067,7 @@ void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
                       int32_t input_offset, int32_t output_offset,
                       const int32_t *multiplier, const int32_t *shift,
                       int32_t act_min, int32_t act_max, int8_t *scratch) {
-  const conv_rows in = {&input, 0, in_row_stride};
+  const tinyts_rows in = {&input, 0, in_row_stride};
   conv2d_any(&in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
              out_h, out_w, out_c, out_row_stride, out_pix_stride, kh, kw,
              stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
@@ -1094,7 +1084,7 @@ void tinyts_conv2d_rows_s8(
     int32_t pad_top, int32_t pad_left, int32_t input_offset,
     int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
     int32_t act_min, int32_t act_max, int8_t *scratch) {
-  const conv_rows in = {in_rows, -1, 0};
+  const tinyts_rows in = {in_rows, -1, 0};
   conv2d_any(&in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
              out_h, out_w, out_c, out_row_stride, out_pix_stride, kh, kw,
              stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,

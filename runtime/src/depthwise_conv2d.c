@@ -90,20 +90,10 @@ TINYTS_INLINE void dw_tap_range(int32_t origin, int32_t size, int32_t k,
   *hi = b;
 }
 
-/// Input rows: row iy starts at tab[iy & tmask] + iy * stride (a base +
-/// row stride view: tab = &base, tmask = 0; a row table: tab = in_rows,
-/// tmask = -1, stride = 0).  The kernels form the addresses of a window's
-/// rows once per output row (a few pointers on the stack) and step between
-/// rows with per-row byte distances, so a row table costs the inner loops
-/// nothing.
-typedef struct {
-  const int8_t *const *tab;
-  int32_t tmask, stride;
-} dw_rows;
-
-TINYTS_INLINE const int8_t *dw_row(const dw_rows *r, int32_t iy) {
-  return r->tab[iy & r->tmask] + iy * r->stride;
-}
+// Input rows (tinyts_rows): the kernels form the addresses of a window's
+// rows once per output row (a few pointers on the stack) and step between
+// rows with per-row byte distances, so a row table costs the inner loops
+// nothing.
 
 /// Byte distance from a to b (rows of a table need not share an object).
 TINYTS_INLINE intptr_t dw_dist(const int8_t *a, const int8_t *b) {
@@ -123,7 +113,7 @@ TINYTS_INLINE const int8_t *dw_at(const int8_t *p, intptr_t d) {
 #define TINYTS_DW_GROUP_ROWS 5
 
 /// rp[j] = address of input row iy + j * dil_h, plus off bytes, j < n.
-TINYTS_INLINE void dw_fill_rows(const dw_rows *in, int32_t iy, int32_t dil_h,
+TINYTS_INLINE void dw_fill_rows(const tinyts_rows *in, int32_t iy, int32_t dil_h,
                                 int32_t n, int32_t off, const int8_t **rp) {
   if (in->tmask == 0) { // base + row stride: uniform steps
     const int32_t step = dil_h * in->stride;
@@ -348,7 +338,7 @@ TINYTS_DW_S1_FN(dw_row3x3_s1_clamp_o, 0, 1)
 /// layer calls this once per band.  Out of line so that its loops get the
 /// registers to themselves.
 static __attribute__((noinline)) void dw_group_pixels(
-    const dw_rows *in, int32_t oc0, int32_t oc1, int32_t depth_multiplier,
+    const tinyts_rows *in, int32_t oc0, int32_t oc1, int32_t depth_multiplier,
     int32_t in_h, int32_t in_w, int32_t in_pix_stride,
     const int8_t *filter_base, int32_t out_c, const int32_t *bias_base,
     int8_t *output_base, int32_t out_h, int32_t out_w, int32_t out_row_stride,
@@ -560,7 +550,7 @@ static __attribute__((noinline)) void dw_group_pixels(
 /// Channels [c_done, in_c) pixel by pixel (any shape; out of line so that
 /// the group path's stack frames do not stack on top of this one's).
 static __attribute__((noinline)) void dw_pixels_s8(
-    const dw_rows *in, int32_t in_h, int32_t in_w, int32_t in_c,
+    const tinyts_rows *in, int32_t in_h, int32_t in_w, int32_t in_c,
     int32_t in_pix_stride, const int8_t *filter, const int32_t *bias,
     int8_t *output, int32_t out_h, int32_t out_w, int32_t depth_multiplier,
     int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
@@ -686,7 +676,7 @@ static __attribute__((noinline)) void dw_pixels_s8(
           const int32_t oc = c * depth_multiplier + m;
           int32_t acc = bias ? bias[oc] : 0;
           for (int32_t ky = ky0; ky < ky1; ++ky) {
-            const int8_t *xr = dw_row(in, iy0 + ky * dil_h) + xo + c;
+            const int8_t *xr = tinyts_row(in, iy0 + ky * dil_h) + xo + c;
             const int8_t *fr = filter + ky * frow + kx0 * out_c + oc;
             for (int32_t kx = 0; kx < kx1 - kx0; ++kx)
               acc += (xr[kx * dil_w * in_pix_stride] + input_offset) *
@@ -705,7 +695,7 @@ static __attribute__((noinline)) void dw_pixels_s8(
 
 /// Both public entry points.
 TINYTS_INLINE void depthwise_any(
-    const dw_rows *in, int32_t in_h, int32_t in_w, int32_t in_c,
+    const tinyts_rows *in, int32_t in_h, int32_t in_w, int32_t in_c,
     int32_t in_pix_stride, const int8_t *filter, const int32_t *bias,
     int8_t *output, int32_t out_h, int32_t out_w, int32_t depth_multiplier,
     int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
@@ -761,7 +751,7 @@ void tinyts_depthwise_conv2d_s8(
     int32_t dil_w, int32_t pad_top, int32_t pad_left, int32_t input_offset,
     int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
     int32_t act_min, int32_t act_max) {
-  const dw_rows in = {&input, 0, in_row_stride};
+  const tinyts_rows in = {&input, 0, in_row_stride};
   depthwise_any(&in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
                 out_h, out_w, depth_multiplier, out_row_stride,
                 out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
@@ -778,7 +768,7 @@ void tinyts_depthwise_conv2d_rows_s8(
     int32_t pad_top, int32_t pad_left, int32_t input_offset,
     int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
     int32_t act_min, int32_t act_max) {
-  const dw_rows in = {in_rows, -1, 0};
+  const tinyts_rows in = {in_rows, -1, 0};
   depthwise_any(&in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
                 out_h, out_w, depth_multiplier, out_row_stride,
                 out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,

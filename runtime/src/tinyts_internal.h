@@ -39,6 +39,19 @@
 /// (a * b + 2^30) >> 31 with an arithmetic shift: for a negative product,
 /// trunc((p + 1 - 2^30) / 2^31) == floor((p + 2^30) / 2^31).  The single
 /// overflowing case a == b == INT32_MIN saturates.
+/// Rows of an int8 activation seen by a windowed kernel: row iy starts at
+/// tab[iy & tmask] + iy * stride (a base + row stride view: tab = &base,
+/// tmask = 0, stride = row stride; a row-pointer table: tab = in_rows,
+/// tmask = -1, stride = 0).
+typedef struct {
+  const int8_t *const *tab;
+  int32_t tmask, stride;
+} tinyts_rows;
+
+TINYTS_INLINE const int8_t *tinyts_row(const tinyts_rows *r, int32_t iy) {
+  return r->tab[iy & r->tmask] + iy * r->stride;
+}
+
 TINYTS_INLINE int32_t tinyts_srdhm(int32_t a, int32_t b) {
   if (a == INT32_MIN && b == INT32_MIN)
     return INT32_MAX;

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from mlir import ir
 
-from . import autosplit, codegen, pipeline
+from . import analysis, autosplit, codegen, pipeline
 from .codegen import TensorInfo
 from .emitc import translate_to_c
 from .pipeline import CompileError, MemoryPlan, PlannedBuffer
@@ -99,6 +99,18 @@ class CompiledModel:
     segments: str = ""
     # Split ops: one entry per op split into row bands.
     split_layers: list[pipeline.SplitLayer] = field(default_factory=list)
+    # The same model planned layer-wise (whole tensors), for comparison.
+    layerwise_plan: MemoryPlan | None = None
+    # Kernel ops of the model before splitting, in order: MACs per op.
+    layer_macs: list[analysis.OpMacs] = field(default_factory=list)
+    # SRAM: the budget asked for (None: none), the compiler's upper bound of
+    # the invoke call's stack and of the model's other static RAM (.data/.bss
+    # beside the arena), and the smallest peak SRAM any configuration reaches
+    # (filled in by a budget compile).
+    sram_budget: int | None = None
+    stack_bytes: int = 0
+    static_ram_bytes: int = 0
+    sram_lower_bound: int | None = None
     _host_exe: Path | None = field(default=None, repr=False)
     _flash_bytes: int | None = field(default=None, repr=False)
     _workdir: Path | None = field(default=None, repr=False)
@@ -106,6 +118,11 @@ class CompiledModel:
     @property
     def arena_bytes(self) -> int:
         return self.plan.arena_bytes
+
+    @property
+    def peak_sram_bytes(self) -> int:
+        """Estimated peak SRAM on the board: arena + stack bound + other static RAM."""
+        return self.plan.arena_bytes + self.stack_bytes + self.static_ram_bytes
 
     def memory_timeline(self) -> list[tuple[int, int]]:
         """Bytes live in the arena at each step of the schedule where that
@@ -317,6 +334,8 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
         inputs = _tensor_infos(func, "arg", quant_in)
         outputs = _tensor_infos(func, "res", quant_out)
         split_layers: list[pipeline.SplitLayer] = []
+        layer_macs = list(analysis.count_macs_raised(module).per_op)
+        layerwise_plan = pipeline.plan(ir.Module.parse(str(module)))
         if strategy == "split":
             if band_height is None and not segments:
                 segments = autosplit.segments_option(
@@ -339,5 +358,5 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
                          inputs=inputs, outputs=outputs, plan=plan,
                          compile_seconds=time.perf_counter() - t0, generic_ops=generic,
                          strategy=strategy, band_height=band_height, order=order,
-                         segments=segments,
-                         split_layers=split_layers)
+                         segments=segments, split_layers=split_layers,
+                         layerwise_plan=layerwise_plan, layer_macs=layer_macs)

@@ -7,8 +7,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-# Debian packages: the cross compiler and QEMU for the emulated Cortex-M7.
-apt_pkgs=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+# Debian packages: the cross compiler and QEMU for the emulated Cortex-M7;
+# Chromium (headless) for the memory report's rendering test.
+apt_pkgs=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm chromium)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

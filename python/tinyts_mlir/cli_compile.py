@@ -36,7 +36,21 @@ def run_compile(args: argparse.Namespace) -> int:
     out = cm.save(args.output)
     print(f"wrote {out}/ ({cm.prefix}.c, {cm.prefix}.h, runtime/, Makefile, model.json)")
     print(_summary(cm))
+    if args.report:
+        _write_report(cm, args.model, args.report)
     return 0
+
+
+def _write_report(cm: CompiledModel, model: str, path: str) -> None:
+    """The memory report, with TFLite Micro's arena when it can be measured."""
+    tflm: int | None = None
+    try:
+        from .oracle import tflm_arena_bytes
+
+        tflm = tflm_arena_bytes(model)
+    except Exception as err:  # noqa: BLE001  (the report is still useful without it)
+        print(f"note: the report has no TFLite Micro arena ({type(err).__name__}: {err})")
+    print(f"wrote {cm.report(path, tflm_arena_bytes=tflm)} (memory report)")
 
 
 def _load_inputs(args: argparse.Namespace, cm: CompiledModel) -> list[np.ndarray]:
@@ -107,6 +121,9 @@ def add_compile_subcommands(
                         "with its own band height (default: automatic)")
     p.add_argument("--no-kernels", action="store_true",
                    help="compile every op through the generic path (no runtime kernels)")
+    p.add_argument("--report", metavar="HTML",
+                   help="also write the memory report: a self-contained HTML page "
+                        "(timeline, arena map, per-layer MACs) and its PNG plots beside it")
     p.set_defaults(func=run_compile)
 
     r = subparsers.add_parser("run", help="run a compiled folder on the host or on QEMU")

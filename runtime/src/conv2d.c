@@ -13,9 +13,11 @@
 // input, other shapes first gather each pixel's receptive field into a
 // caller-provided scratch patch (padding taps filled with the input zero
 // point, so they contribute exactly zero), then one inner kernel computes
-// 2 pixels x 2 output channels.  Under __ARM_FEATURE_DSP the inner kernel
-// unpacks four int8 values per 32-bit load with SXTAB16/SXTB16 (adding the
-// input offset for free) and accumulates with SMLAD.
+// 2 pixels x 2 output channels; the last pixel of an odd pixel count gets a
+// one-pixel kernel (1 pixel x 4 output channels).  Under __ARM_FEATURE_DSP
+// the inner kernels unpack four int8 values per 32-bit load with
+// SXTAB16/SXTB16 (adding the input offset for free) and accumulate with
+// SMLAD.
 //
 //===----------------------------------------------------------------------===//
 
@@ -671,6 +673,29 @@ static __attribute__((noinline)) int32_t conv_sparse_init(conv_sparse_ctx *c) {
   return dead;
 }
 
+/// The dead channels of two pixels' outputs o0, o1 (the same pointer for a
+/// lone pixel): their constants, copied from `first` (an earlier pixel's
+/// output) or computed when it is NULL.
+TINYTS_INLINE void conv_fill_dead(const conv_sparse_ctx *c, int8_t *o0,
+                                  int8_t *o1, const int8_t *first) {
+  for (int32_t i = 0; i * 32 < c->nmask; ++i) {
+    uint32_t w = ~c->live[i];
+    if (c->nmask - i * 32 < 32)
+      w &= (1u << (c->nmask - i * 32)) - 1u;
+    while (w) {
+      const int32_t ch = i * 32 + conv_ctz(w);
+      w &= w - 1u;
+      const int8_t v =
+          first ? first[ch]
+                : tinyts_requant_s8(c->bias ? c->bias[ch] : 0,
+                                    c->multiplier[ch], c->shift[ch],
+                                    c->output_offset, c->act_min, c->act_max);
+      o0[ch] = v;
+      o1[ch] = v;
+    }
+  }
+}
+
 /// All output channels of two pixels (x0/o0, x1/o1).  `first` is the output
 /// of an earlier pixel of this call (its dead channels already hold their
 /// constants) or NULL.
@@ -699,22 +724,191 @@ conv_pair_sparse(const conv_sparse_ctx *c, const int8_t *x0, const int8_t *x1,
     o1[cb] = conv_requant_ch(c, cb, acc[3]);
     ca = conv_next_live(c, cb + 1);
   }
-  for (int32_t i = 0; i * 32 < c->nmask; ++i) {
-    uint32_t w = ~c->live[i];
-    if (c->nmask - i * 32 < 32)
-      w &= (1u << (c->nmask - i * 32)) - 1u;
-    while (w) {
-      const int32_t ch = i * 32 + conv_ctz(w);
-      w &= w - 1u;
-      const int8_t v =
-          first ? first[ch]
-                : tinyts_requant_s8(c->bias ? c->bias[ch] : 0,
-                                    c->multiplier[ch], c->shift[ch],
-                                    c->output_offset, c->act_min, c->act_max);
-      o0[ch] = v;
-      o1[ch] = v;
+  conv_fill_dead(c, o0, o1, first);
+}
+
+//===----------------------------------------------------------------------===//
+// A lone output pixel: with an odd pixel count (e.g. a one-row band of a
+// 5-pixel-wide tensor) the last pixel of a call has no partner.  It gets
+// its own kernels, one pixel x all output channels, instead of a pair that
+// repeats it, so it costs about half a pair.  Same accumulators (bias +
+// sum of (x + input_offset) * w, exact in int32) and the same requantizers
+// as the pair kernels, so the same bytes.
+//===----------------------------------------------------------------------===//
+
+#if TINYTS_DSP
+/// SMLAD of the unpacked pixel lanes xe_, xo_ (in scope) with the word W of
+/// one output channel into accumulator A.
+#define TINYTS_MAC1_WORD(A, W)                                                 \
+  do {                                                                         \
+    const uint32_t w_ = (W);                                                   \
+    A = __smlad(xe_, __sxtb16(w_), A);                                         \
+    A = __smlad(xo_, tinyts_sxtb16_ror8(w_), A);                               \
+  } while (0)
+
+/// Four elements of mac1x4_s8: the pixel's word at XP against the words of
+/// four consecutive output channels at F, F + D, F + 2 D and F + 3 D.
+#define TINYTS_MAC1X4_STEP(XP, F, D)                                           \
+  do {                                                                         \
+    const uint32_t x_ = (uint32_t)tinyts_read_s32(XP);                         \
+    const uint32_t xe_ = __sxtab16(off2, x_);                                  \
+    const uint32_t xo_ = tinyts_sxtab16_ror8(off2, x_);                        \
+    TINYTS_MAC1_WORD(a0, (uint32_t)tinyts_read_s32(F));                        \
+    TINYTS_MAC1_WORD(a1, (uint32_t)tinyts_read_s32((F) + (D)));                \
+    TINYTS_MAC1_WORD(a2, (uint32_t)tinyts_read_s32((F) + 2 * (D)));            \
+    TINYTS_MAC1_WORD(a3, (uint32_t)tinyts_read_s32((F) + 3 * (D)));            \
+  } while (0)
+
+/// acc[c] += sum_i (x[i] + off) * f[c K + i], i < K, for the four output
+/// channels c < 4 of one pixel, K a compile-time multiple of 4: every
+/// address is a base register plus an immediate, each input word is
+/// unpacked once for the four channels, 16 elements per loop iteration.
+TINYTS_INLINE void mac1x4_const_s8(const int8_t *x, const int8_t *f,
+                                   int32_t K, int32_t off, int32_t *acc) {
+  const uint32_t off2 = ((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16);
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  const int8_t *xp = x, *fp = f;
+  const int8_t *f16 = f + (K & ~15);
+#if defined(__GNUC__)
+  // Keep the loop a loop: fully peeled, each K's copy would grow by half.
+  __asm__("" : "+r"(f16));
+#endif
+  while (fp < f16) {
+    TINYTS_MAC1X4_STEP(xp, fp, K);
+    TINYTS_MAC1X4_STEP(xp + 4, fp + 4, K);
+#if defined(__GNUC__)
+    // The second half's loads wait for the first half's sums: GCC's
+    // scheduler would otherwise start them early and run out of registers
+    // (the input pointer spilled, about 15 extra instructions per 16
+    // elements).
+    __asm__("" : "+r"(xp), "+r"(fp) : "r"(a0), "r"(a1), "r"(a2), "r"(a3));
+#endif
+    TINYTS_MAC1X4_STEP(xp + 8, fp + 8, K);
+    TINYTS_MAC1X4_STEP(xp + 12, fp + 12, K);
+    xp += 16;
+    fp += 16;
+  }
+  for (int32_t j = 0; j < (K & 15); j += 4)
+    TINYTS_MAC1X4_STEP(xp + j, fp + j, K);
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
+/// mac1x4_const_s8 for any multiple of 4 k: one word per iteration;
+/// channels 0 and 2 through their own pointers, channels 1 and 3 at the
+/// register offset k from them.
+TINYTS_INLINE void mac1x4_s8(const int8_t *x, const int8_t *f, int32_t k,
+                             int32_t off, int32_t *acc) {
+  const uint32_t off2 = ((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16);
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  const int8_t *xp = x, *fp = f, *fq = f + 2 * k;
+  const int8_t *const xend = x + k;
+  while (xp < xend) {
+    const uint32_t x_ = (uint32_t)tinyts_read_s32(xp);
+    const uint32_t xe_ = __sxtab16(off2, x_);
+    const uint32_t xo_ = tinyts_sxtab16_ror8(off2, x_);
+    xp += 4;
+    TINYTS_MAC1_WORD(a1, (uint32_t)tinyts_read_s32(fp + k));
+    TINYTS_MAC1_WORD(a0, (uint32_t)tinyts_read_s32(fp));
+    fp += 4;
+    TINYTS_MAC1_WORD(a3, (uint32_t)tinyts_read_s32(fq + k));
+    TINYTS_MAC1_WORD(a2, (uint32_t)tinyts_read_s32(fq));
+    fq += 4;
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
+/// The channel quads [0, out_c & ~3) of a lone pixel when every channel
+/// folds (fast requantizer, output offset in the rounding term, as
+/// conv_chan_pairs_folded) and k is a multiple of 4; returns the number of
+/// channels done.  Only the MAC kernel depends on k: the depths
+/// conv_chan_pairs_kc unrolls (TINYTS_CONV_KC) get a copy with a
+/// compile-time k, the requantization is shared.  The layer's parameters
+/// are read from *c in the loop (the MAC kernel needs the whole register
+/// file, so they would be spilled anyway; a smaller frame, and this call
+/// adds to conv_pairs_s8's peak stack).  `full`: the clamp is [-128, 127].
+static __attribute__((noinline)) int32_t
+conv_pixel_quads(const conv_sparse_ctx *c, const int8_t *x, int8_t *o,
+                 int full) {
+  static const int32_t zeros[4] = {0, 0, 0, 0};
+  const int32_t n = c->out_c & ~3;
+  for (int32_t oc = 0; oc < n; oc += 4) {
+    const int32_t k = c->k;
+    const int8_t *const f = c->filter + oc * k;
+    const int32_t *const b = c->bias ? c->bias + oc : zeros;
+    int32_t acc[4] = {b[0], b[1], b[2], b[3]};
+#define TINYTS_CONV_PIX_CASE(K)                                                \
+  case K:                                                                      \
+    mac1x4_const_s8(x, f, K, c->input_offset, acc);                            \
+    break
+    switch (k) {
+      TINYTS_CONV_PIX_CASE(24);
+      TINYTS_CONV_PIX_CASE(32);
+      TINYTS_CONV_PIX_CASE(40);
+      TINYTS_CONV_PIX_CASE(48);
+      TINYTS_CONV_PIX_CASE(56);
+      TINYTS_CONV_PIX_CASE(64);
+      TINYTS_CONV_PIX_CASE(96);
+    default:
+      mac1x4_s8(x, f, k, c->input_offset, acc);
+      break;
+    }
+#undef TINYTS_CONV_PIX_CASE
+    // Every parameter is read before the first int8 store (which could
+    // alias them and force reloads).
+    const int32_t *const m = c->multiplier + oc, *const sh = c->shift + oc;
+    const int32_t output_offset = c->output_offset;
+    const int32_t act_min = c->act_min, act_max = c->act_max;
+    int32_t v[4];
+    for (int32_t j = 0; j < 4; ++j) {
+      const int32_t e = -sh[j];
+      v[j] = tinyts_requant_folded(acc[j], m[j],
+                                   tinyts_folded_rnd(e, output_offset), e);
+    }
+    if (full) {
+      for (int32_t j = 0; j < 4; ++j)
+        o[oc + j] = tinyts_clamp_s8(v[j], 1, act_min, act_max);
+    } else {
+      for (int32_t j = 0; j < 4; ++j)
+        o[oc + j] = tinyts_clamp_s8(v[j], 0, act_min, act_max);
     }
   }
+  return n;
+}
+#endif
+
+/// Output channels [ca, out_c) of a lone pixel (input x, output o), in
+/// pairs, each requantized as conv_requant_ch does (the folded fast path
+/// where exact, else TFLite's); with `sparse`, only the live channels are
+/// computed and the dead ones filled as conv_pair_sparse does (`first`: an
+/// earlier pixel's output or NULL).
+static __attribute__((noinline)) void
+conv_pixel_rest(const conv_sparse_ctx *c, const int8_t *x, int8_t *o,
+                int32_t ca, int sparse, const int8_t *first) {
+  const int32_t k = c->k, out_c = c->out_c;
+  if (sparse)
+    ca = conv_next_live(c, ca);
+  while (ca < out_c) {
+    int32_t cb = sparse ? conv_next_live(c, ca + 1) : ca + 1;
+    if (cb >= out_c)
+      cb = ca; // a lone last (live) channel: computed twice, same bytes
+    int32_t a0 = c->bias ? c->bias[ca] : 0;
+    int32_t a1 = c->bias ? c->bias[cb] : 0;
+    dot2_s8(x, c->filter + ca * k, c->filter + cb * k, k, c->input_offset,
+            &a0, &a1);
+    o[ca] = conv_requant_ch(c, ca, a0);
+    o[cb] = conv_requant_ch(c, cb, a1);
+    if (cb == ca)
+      break;
+    ca = sparse ? conv_next_live(c, cb + 1) : cb + 1;
+  }
+  if (sparse)
+    conv_fill_dead(c, o, o, first);
 }
 
 /// Convolution as pairs of output pixels, each a K-vector (a direct input
@@ -787,8 +981,13 @@ static __attribute__((noinline)) void conv_pairs_s8(const tinyts_rows *in, int32
     }                                                                          \
   } while (0)
   int32_t q = 0;
+  // An odd pixel count leaves a lone last pixel, done after the pair loop
+  // by conv_pixel_quads / conv_pixel_rest (decided here rather than from q
+  // after the loop, which costs more instructions on every call).
+  int lone = npix & 1;
 #if TINYTS_DSP
   if (scratch == NULL && fast && !sparse && (k == 8 || k == 16)) {
+    lone = 0;
     // Groups of 4 (K = 8) or 2 (K = 16) pixels; a short last group repeats
     // its last pixel (same bytes written twice).
     const int32_t np = k == 8 ? 4 : 2;
@@ -809,12 +1008,10 @@ static __attribute__((noinline)) void conv_pairs_s8(const tinyts_rows *in, int32
     }
   }
 #endif
-  for (; q < npix; q += 2) {
-    const int32_t two = q + 1 < npix;
+  for (; q < npix - lone; q += 2) {
     const int8_t *x0, *x1;
     int8_t *o0, *o1;
-    // Pixel q, then (if any) pixel q + 1; a lone last pixel's outputs are
-    // written twice (same bytes).
+    // Pixels q and q + 1 (an odd last pixel is done after the loop).
     o0 = orow + ox * out_pix_stride;
     if (!im2col) { // 1x1, no padding
       x0 = xrow + ox * x_step;
@@ -823,21 +1020,16 @@ static __attribute__((noinline)) void conv_pairs_s8(const tinyts_rows *in, int32
                 kw, dil_w, pad, scratch);
       x0 = scratch;
     }
-    x1 = x0;
-    o1 = o0;
     TINYTS_CONV_NEXT_PIXEL();
-    if (two) {
-      o1 = orow + ox * out_pix_stride;
-      if (!im2col) {
-        x1 = xrow + ox * x_step;
-      } else {
-        im2col_s8(&win, in_w, in_c, in_pix_stride, ox * stride_w - pad_left,
-                  kw, dil_w, pad, scratch + k);
-        x1 = scratch + k;
-      }
-      TINYTS_CONV_NEXT_PIXEL();
+    o1 = orow + ox * out_pix_stride;
+    if (!im2col) {
+      x1 = xrow + ox * x_step;
+    } else {
+      im2col_s8(&win, in_w, in_c, in_pix_stride, ox * stride_w - pad_left,
+                kw, dil_w, pad, scratch + k);
+      x1 = scratch + k;
     }
-#undef TINYTS_CONV_NEXT_PIXEL
+    TINYTS_CONV_NEXT_PIXEL();
     if (sparse) {
       conv_pair_sparse(&sp, x0, x1, o0, o1, first);
       first = output;
@@ -940,6 +1132,25 @@ static __attribute__((noinline)) void conv_pairs_s8(const tinyts_rows *in, int32
                                    output_offset, act_min, act_max);
       }
     }
+  }
+#undef TINYTS_CONV_NEXT_PIXEL
+  if (lone) { // the odd last pixel: about half a pair's work
+    const int8_t *x0;
+    if (!im2col) {
+      x0 = xrow + ox * x_step;
+    } else {
+      im2col_s8(&win, in_w, in_c, in_pix_stride, ox * stride_w - pad_left,
+                kw, dil_w, pad, scratch);
+      x0 = scratch;
+    }
+    int8_t *const o0 = orow + ox * out_pix_stride;
+    int32_t ca = 0;
+#if TINYTS_DSP
+    if (fold && (k & 3) == 0)
+      ca = conv_pixel_quads(&sp, x0, o0, full);
+#endif
+    if (ca < out_c)
+      conv_pixel_rest(&sp, x0, o0, ca, sparse, first);
   }
 }
 

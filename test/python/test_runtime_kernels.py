@@ -480,16 +480,20 @@ _SYNTH = [
 ]
 
 
-def _synth_plan(case, seed, rows=False):
+def _synth_plan(case, seed, rows=False, band_height=None, no_bias=False):
+    """Plan of a synthetic case and its reference output.  k may be (kh, kw);
+    band_height: one kernel call per band of that many output rows (as
+    kernel_harness.plan_layer); no_bias: the kernel gets a NULL bias."""
     depthwise, ih, iw, ic, n, k, s, d, pad, (lo, hi), odd = case
     rng = np.random.default_rng(seed)
     mdep = n if depthwise else 1
     oc = ic * n if depthwise else n
-    eff = (k - 1) * d + 1
-    oh = (ih + 2 * pad[0] - eff) // s + 1
-    ow = (iw + 2 * pad[1] - eff) // s + 1
+    kh_, kw_ = k if isinstance(k, tuple) else (k, k)
+    oh = (ih + 2 * pad[0] - ((kh_ - 1) * d + 1)) // s + 1
+    ow = (iw + 2 * pad[1] - ((kw_ - 1) * d + 1)) // s + 1
     x = rng.integers(-128, 128, (ih, iw, ic), dtype=np.int8)
-    w = rng.integers(-128, 128, (1, k, k, oc) if depthwise else (oc, k, k, ic), dtype=np.int8)
+    w = rng.integers(-128, 128, (1, kh_, kw_, oc) if depthwise else (oc, kh_, kw_, ic),
+                     dtype=np.int8)
     bias = rng.integers(-20000, 20000, oc).astype(np.int32)
     mult = rng.integers(1 << 30, (1 << 31) - 1, oc).astype(np.int32)
     shift = rng.integers(-12, -6, oc).astype(np.int32)
@@ -507,29 +511,39 @@ def _synth_plan(case, seed, rows=False):
         bias[dead] = rng.integers((1 << 30) - 3000, (1 << 30) + 3000, nd) * rng.choice([-1, 1], nd)
         shift[dead] = rng.choice([-31, -28, -12, 0], nd)
     in_off, out_off = int(rng.integers(-127, 129)), int(rng.integers(-128, 128))
+    if no_bias:
+        bias[...] = 0  # the reference's accumulators start at 0
     acc = _np_conv(x, w, bias, (s, s), (d, d), pad, (oh, ow), in_off, depthwise, mdep)
     ref = _np_requant(acc, mult, shift, out_off, lo, hi)
     P = kh.Plan()
     gap = seed % 2
     if rows:  # the _rows kernels, input rows scattered (table of row pointers)
         xb = kh.ScatteredBuf(P, "x", "in", ih, iw, ic, gap, x)
-        xin, sfx = (xb.input_arg(0, ih), xb.pix), "_rows_s8"
+        strides, sfx = (xb.pix,), "_rows_s8"
     else:
         xb = kh.StridedBuf(P, "x", "in", ih, iw, ic, gap, x)
-        xin, sfx = (xb.at_row(0), xb.row, xb.pix), "_s8"
+        strides, sfx = (xb.row, xb.pix), "_s8"
     yb = kh.StridedBuf(P, "y", "out", oh, ow, oc, gap, fill=0x77)
-    wr, br = P.add("filter", w, "const"), P.add("bias", bias, "const")
+    wr = P.add("filter", w, "const")
+    br = None if no_bias else P.add("bias", bias, "const")
     mr, sr = P.add("mult", mult, "const"), P.add("shift", shift, "const")
     if depthwise:
-        P.call("tinyts_depthwise_conv2d" + sfx, xin[0], ih, iw, ic, *xin[1:], wr, br,
-               yb.at_row(0), oh, ow, mdep, yb.row, yb.pix, k, k, s, s, d, d, pad[0], pad[1],
-               in_off, out_off, mr, sr, lo, hi)
+        def call(ip, ih_, op_, oh_, pt):
+            P.call("tinyts_depthwise_conv2d" + sfx, ip, ih_, iw, ic, *strides, wr, br,
+                   op_, oh_, ow, mdep, yb.row, yb.pix, kh_, kw_, s, s, d, d, pt, pad[1],
+                   in_off, out_off, mr, sr, lo, hi)
     else:
-        scr = None if seed % 3 == 2 else P.add("scratch", np.full(2 * k * k * ic, 0x33, np.int8),
-                                               "scratch")
-        P.call("tinyts_conv2d" + sfx, xin[0], ih, iw, ic, *xin[1:], wr, br,
-               yb.at_row(0), oh, ow, oc, yb.row, yb.pix, k, k, s, s, d, d, pad[0], pad[1],
-               in_off, out_off, mr, sr, lo, hi, scr)
+        scr = None if seed % 3 == 2 else P.add(
+            "scratch", np.full(2 * kh_ * kw_ * ic, 0x33, np.int8), "scratch")
+
+        def call(ip, ih_, op_, oh_, pt):
+            P.call("tinyts_conv2d" + sfx, ip, ih_, iw, ic, *strides, wr, br,
+                   op_, oh_, ow, oc, yb.row, yb.pix, kh_, kw_, s, s, d, d, pt, pad[1],
+                   in_off, out_off, mr, sr, lo, hi, scr)
+    if band_height is None:  # one call on the whole input
+        call(xb.input_arg(0, ih), ih, yb.at_row(0), oh, pad[0])
+    else:  # one call per band of output rows, each on the input rows it needs
+        kh._window_call(xb, yb, kh_, s, d, pad[0], 1, call, band_height)
     P.extract = lambda: yb.get()
     return P, ref
 
@@ -564,6 +578,98 @@ def test_synthetic_conv_shapes_on_emulated_cortex_m7(tmp_path, dsp):
 
 
 # --------------------------------------------------------------------------
+# Odd pixel counts: the conv kernel works on pixel pairs and gives an odd
+# call's last pixel its own kernels (1 pixel x 4 output channels when every
+# channel folds, with unrolled copies for the depths of TINYTS_CONV_KC and a
+# generic one for other multiples of 4; pairs of channels otherwise, also
+# for the mixed-requantization and dead-channel paths).  Odd widths, whole
+# layers and bands of 1 and 2 rows (5-wide rows as in kws / ds_cnn), base
+# and _rows kernels, with and without bias, against the NumPy reference.
+# --------------------------------------------------------------------------
+
+# (depthwise, ih, iw, ic, oc, k or (kh, kw), stride, dil, pad, clamp, odd) as _SYNTH
+_ODD_PIX = [
+    # kws / ds_cnn: 5-wide pointwise 64 -> 64; the 10x4 stride-2 stem (im2col, K = 40)
+    (False, 3, 5, 64, 64, 1, 1, 1, (0, 0), (-128, 127), False),
+    (False, 13, 10, 1, 64, (10, 4), 2, 1, (4, 1), (-128, 127), False),
+    # unrolled depths, out_c % 4 = 0..3 (channels after the quads), stride 2,
+    # narrow clamps
+    (False, 2, 3, 24, 7, 1, 1, 1, (0, 0), (-100, 90), False),
+    (False, 3, 9, 32, 9, 1, 2, 1, (0, 0), (-128, 127), False),
+    (False, 1, 7, 40, 6, 1, 1, 1, (0, 0), (-128, 127), False),
+    (False, 3, 3, 48, 8, 1, 1, 1, (0, 0), (-60, 127), False),
+    (False, 1, 5, 56, 5, 1, 1, 1, (0, 0), (-128, 127), False),
+    (False, 3, 3, 96, 12, 1, 1, 1, (0, 0), (-128, 100), False),
+    # other multiples of 4 (generic quad kernel): 1x1 K = 12 / 144, 3x3x4
+    # (im2col, K = 36); K not a multiple of 4: 3x3x3 stem (K = 27), K = 3
+    (False, 3, 5, 12, 11, 1, 1, 1, (0, 0), (-128, 127), False),
+    (False, 5, 7, 4, 6, 3, 1, 1, (1, 1), (-128, 127), False),
+    (False, 3, 3, 144, 5, 1, 1, 1, (0, 0), (-90, 127), False),
+    (False, 7, 9, 3, 8, 3, 2, 1, (1, 1), (-128, 127), False),
+    (False, 3, 5, 3, 6, 1, 1, 1, (0, 0), (-128, 127), False),
+    # a single output pixel (1x1 output, no earlier pixel in the call)
+    (False, 1, 1, 64, 10, 1, 1, 1, (0, 0), (-128, 127), False),
+    # channels on the exact requantizer (no folding: channel pairs), dead
+    # channels (the sparse path; a 1x1 output has no earlier pixel to copy
+    # the dead channels' constants from), K = 8 / 16 pixel groups
+    (False, 3, 5, 16, 10, 1, 1, 1, (0, 0), (-128, 127), True),
+    (False, 3, 3, 64, 9, 1, 1, 1, (0, 0), (-10, 120), True),
+    (False, 3, 5, 16, 40, 1, 1, 1, (0, 0), (-128, 127), "dead"),
+    (False, 1, 1, 32, 37, 1, 1, 1, (0, 0), (-128, 127), "dead"),
+    (False, 3, 5, 8, 6, 1, 1, 1, (0, 0), (-128, 127), False),
+    (False, 3, 5, 16, 7, 1, 1, 1, (0, 0), (-128, 127), False),
+]
+ODD_BAND_HEIGHTS = (None, 1, 2)  # None: one call for the whole output
+
+
+def test_odd_pixel_cases_have_odd_calls():
+    """Every _ODD_PIX case has an odd pixel count in some call."""
+    for case in _ODD_PIX:
+        _, ih, iw, _, _, k, s, d, pad, _, _ = case
+        kh_, kw_ = k if isinstance(k, tuple) else (k, k)
+        oh = (ih + 2 * pad[0] - ((kh_ - 1) * d + 1)) // s + 1
+        ow = (iw + 2 * pad[1] - ((kw_ - 1) * d + 1)) // s + 1
+        assert ow % 2 == 1 and oh >= 1, case
+
+
+@pytest.mark.parametrize("idx", range(len(_ODD_PIX)))
+def test_odd_pixel_counts_host(runtime_lib, idx):
+    for seed in range(3):
+        for bh in ODD_BAND_HEIGHTS:
+            for rows in (False, True):
+                plan, ref = _synth_plan(_ODD_PIX[idx], seed, rows, bh, no_bias=seed == 1)
+                ours = plan.run_host(runtime_lib)
+                assert ours.tobytes() == ref.tobytes(), (idx, seed, bh, rows)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dsp", [True, False], ids=["dsp", "portable"])
+def test_odd_pixel_counts_on_emulated_cortex_m7(tmp_path, dsp):
+    m7 = kh.load_cortex_m7()
+    if m7 is None:
+        pytest.skip("python/tinyts_mlir/targets/cortex_m7 not available")
+    try:
+        m7.check_toolchain()
+    except Exception as exc:  # ToolchainMissingError
+        pytest.skip(str(exc))
+    # One ELF per case: seeds 0 (bias, scratch) and 1 (NULL bias, stride
+    # gaps), every band height, base and _rows kernels.
+    for idx, case in enumerate(_ODD_PIX):
+        plans, refs, tags = [], [], []
+        for seed in (0, 1):
+            for bh in ODD_BAND_HEIGHTS:
+                for rows in (False, True):
+                    plan, ref = _synth_plan(case, seed, rows, bh, no_bias=seed == 1)
+                    plans.append(plan)
+                    refs.append(ref)
+                    tags.append((seed, bh, rows))
+        outs, _ = kh.run_plan_on_m7(m7, kh.merge_plans(plans), str(tmp_path), f"odd{idx}",
+                                    dsp=dsp)
+        for ours, ref, tag in zip(outs, refs, tags):
+            assert ours.tobytes() == ref.tobytes(), (idx, case, tag)
+
+
+# --------------------------------------------------------------------------
 # Banded calls (tensor splitting): a windowed layer called once per band of
 # output rows (band height 1 and 3, base and _rows kernels) must equal TFLM,
 # i.e. the whole-layer result.  Per-call set-up (requantization checks,
@@ -573,9 +679,12 @@ def test_synthetic_conv_shapes_on_emulated_cortex_m7(tmp_path, dsp):
 
 # (model, op index): 3x3 stride-2 padded stem conv (im2col), depthwise
 # stride 1 (3x3 pair kernel) and stride 2 with padding, pointwise conv with
-# dead channels (6x6x128), pointwise conv with an odd row width (3x3x256).
+# dead channels (6x6x128), pointwise conv with an odd row width (3x3x256);
+# kws's 10x4 stride-2 stem and a 5-wide pointwise conv (odd pixel counts in
+# every band).
 BANDED_LAYERS = [("mlc_vww_96_int8", 0), ("mlc_vww_96_int8", 1), ("mlc_vww_96_int8", 3),
-                 ("mlc_vww_96_int8", 14), ("mlc_vww_96_int8", 26)]
+                 ("mlc_vww_96_int8", 14), ("mlc_vww_96_int8", 26),
+                 ("mlc_kws_ref_model", 0), ("mlc_kws_ref_model", 2)]
 BAND_HEIGHTS = (1, 3)
 
 

@@ -22,12 +22,12 @@ the module, a fraction of a second each), and a cost model for instructions:
 from __future__ import annotations
 
 import math
-import sys
-import time
 from dataclasses import dataclass, replace
+
 from mlir import ir
 
 from . import pipeline
+from .progress import Progress
 
 # Cost model of the instruction budget, calibrated on the emulated Cortex-M7
 # (mlc_vww_96_int8 and mlc_kws_ref_model split at band heights 1 and 2: each
@@ -64,6 +64,7 @@ class RowMapOp:
     rows: int  # output rows
     width: int = 1  # output columns
     pair_macs: int = 0  # MACs per output pixel of a convolution (pixel pairs)
+    bytes: int = 0  # of its result
 
 
 def segments_option(segments: tuple[Segment, ...]) -> str:
@@ -84,7 +85,7 @@ def row_map_ops(module: ir.Module) -> list[RowMapOp]:
             ops.append(RowMapOp(position=pos,
                                 rows=shape[1] if len(shape) == 4 else 1,
                                 width=shape[2] if len(shape) == 4 else 1,
-                                pair_macs=pair_macs))
+                                pair_macs=pair_macs, bytes=math.prod(shape)))
     return ops
 
 
@@ -139,22 +140,21 @@ def extra_instructions(ops: list[RowMapOp], segments: tuple[Segment, ...]) -> fl
 
 
 class _Evaluator:
-    """Planned arena of configurations, memoised. Once the search has run for
-    more than a second it shows a progress line on stderr (rewritten in place
-    on a terminal, one final line otherwise)."""
+    """Planned arena of configurations, memoised; reports the search on a
+    :class:`~tinyts_mlir.progress.Progress` line."""
 
-    def __init__(self, module: ir.Module, order: str, progress: bool) -> None:
+    def __init__(self, module: ir.Module, order: str, progress: Progress | None,
+                 cache: dict[str, int] | None = None, estimate: bool = False) -> None:
         self.text = str(module)
         self.context = module.context
         self.order = order
-        self.cache: dict[str, int] = {}
-        self.start = self.shown_at = time.perf_counter()
+        self.estimate = estimate
+        self.cache: dict[str, int] = {} if cache is None else cache
         self.progress = progress
-        self.tty = sys.stderr.isatty()
 
-    def _line(self) -> str:
-        return (f"[tinyts] choosing band splits: {len(self.cache)} plans, best arena "
-                f"{min(self.cache.values()):,} B, {time.perf_counter() - self.start:.1f} s")
+    def state(self) -> str:
+        return (f"choosing band splits: {len(self.cache)} plans, best arena "
+                f"{min(self.cache.values()):,} B")
 
     def __call__(self, segments: tuple[Segment, ...]) -> int:
         option = segments_option(segments)
@@ -162,16 +162,10 @@ class _Evaluator:
             trial = ir.Module.parse(self.text, context=self.context)
             if option:
                 pipeline.split(trial, 1, self.order, option)
-            self.cache[option] = pipeline.plan(trial).arena_bytes
-            now = time.perf_counter()
-            if self.progress and self.tty and now - self.start > 1.0 and now - self.shown_at > 0.25:
-                print("\r" + self._line(), end="", file=sys.stderr, flush=True)
-                self.shown_at = now
+            self.cache[option] = pipeline.plan(trial, estimate=self.estimate).arena_bytes
+            if self.progress is not None:
+                self.progress.update(self.state())
         return self.cache[option]
-
-    def done(self) -> None:
-        if self.progress and self.cache and time.perf_counter() - self.start > 1.0:
-            print(("\r" if self.tty else "") + self._line(), file=sys.stderr, flush=True)
 
 
 def _cut(segments: tuple[Segment, ...], k: int) -> tuple[Segment, ...]:
@@ -184,9 +178,38 @@ def _cut(segments: tuple[Segment, ...], k: int) -> tuple[Segment, ...]:
     return tuple(out)
 
 
+def _smallest(module: ir.Module, ops: list[RowMapOp], arena: _Evaluator,
+              prune: bool = False) -> tuple[tuple[Segment, ...], int]:
+    """Band height 1 everywhere, then greedy cuts while the arena falls
+    (``prune``: only at tensors of at most a quarter of that first arena: a
+    cut keeps its tensor whole)."""
+    config = (Segment(0, len(ops) - 1, 1),)
+    best = arena(config)
+    candidates = cut_candidates(module, ops)
+    if prune:
+        candidates = [k for k in candidates if ops[k].bytes * 4 <= best]
+    while True:
+        trials = [(arena(_cut(config, k)), k) for k in candidates
+                  if any(s.lo <= k < s.hi for s in config)]
+        if not trials or min(trials)[0] >= best:
+            return config, best
+        best, k = min(trials)
+        config = _cut(config, k)
+
+
+def _raises(config: tuple[Segment, ...]) -> list[tuple[Segment, ...]]:
+    """Every configuration one segment's band height higher (or whole)."""
+    return [config[:i] + (replace(s, height=h),) + config[i + 1:]
+            for i, s in enumerate(config) for h in HEIGHTS if h > s.height]
+
+
+def _whole(config: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    return tuple(replace(s, height=UNSPLIT) for s in config)
+
+
 def choose_segments(module: ir.Module, order: str = "depth-first", *,
                     max_overhead: float = MAX_OVERHEAD,
-                    progress: bool = True) -> tuple[Segment, ...]:
+                    progress: Progress | None = None) -> tuple[Segment, ...]:
     """Segments and band heights for a raised ``module`` (not modified): the
     smallest arena found whose estimated extra instructions stay within
     ``max_overhead`` of layer-wise (estimated as the MACs at the kernels'
@@ -199,34 +222,65 @@ def choose_segments(module: ir.Module, order: str = "depth-first", *,
         return ()
     budget = max_overhead * count_macs_raised(module).total / MACS_PER_INSTRUCTION
     arena = _Evaluator(module, order, progress)
-    try:
-        config = (Segment(0, len(ops) - 1, 1),)
-        best = arena(config)
-        # 1. Cuts, greedily, while the arena falls.
-        candidates = cut_candidates(module, ops)
-        while True:
-            trials = [(arena(_cut(config, k)), k) for k in candidates
-                      if any(s.lo <= k < s.hi for s in config)]
-            if not trials or min(trials)[0] >= best:
-                break
-            best, k = min(trials)
-            config = _cut(config, k)
-        # 2. Band heights up until the instruction estimate fits.
-        while (extra := extra_instructions(ops, config)) > budget:
-            steps = []
-            for i, s in enumerate(config):
-                for h in (h for h in HEIGHTS if h > s.height):
-                    trial = config[:i] + (replace(s, height=h),) + config[i + 1:]
-                    saved = extra - extra_instructions(ops, trial)
-                    if saved > 0:
-                        steps.append(((arena(trial) - best) / saved, arena(trial), trial))
-            if not steps:
-                config = tuple(replace(s, height=UNSPLIT) for s in config)
-                break
-            _, best, config = min(steps, key=lambda t: (t[0], t[1]))
-        whole = arena(tuple(replace(s, height=UNSPLIT) for s in config))
-        if not segments_option(config) or whole <= arena(config):
-            return ()
-        return config
-    finally:
-        arena.done()
+    config, best = _smallest(module, ops, arena)
+    # Band heights up until the instruction estimate fits.
+    while (extra := extra_instructions(ops, config)) > budget:
+        steps = []
+        for trial in _raises(config):
+            saved = extra - extra_instructions(ops, trial)
+            if saved > 0:
+                steps.append(((arena(trial) - best) / saved, arena(trial), trial))
+        if not steps:
+            config = _whole(config)
+            break
+        _, best, config = min(steps, key=lambda t: (t[0], t[1]))
+    whole = arena(_whole(config))
+    if not segments_option(config) or whole <= arena(config):
+        return ()
+    return config
+
+
+class ArenaLimitError(ValueError):
+    """No configuration found plans an arena within the limit."""
+
+    def __init__(self, limit: int, smallest: tuple[Segment, ...], smallest_arena: int,
+                 searched: int) -> None:
+        self.limit = limit
+        self.smallest = smallest
+        self.smallest_arena = smallest_arena
+        super().__init__(f"the smallest arena found is {smallest_arena:,} B "
+                         f"(segments '{segments_option(smallest)}', {searched} plans), "
+                         f"above the limit of {limit:,} B")
+
+
+def fit_arena(module: ir.Module, arena_limit: int, order: str = "depth-first", *,
+              progress: Progress | None = None,
+              cache: dict[str, int] | None = None) -> tuple[tuple[Segment, ...], int]:
+    """The configuration with the fewest estimated instructions whose planned
+    arena is at most ``arena_limit``, and that arena. Whole tensors (no
+    split) when they fit; else from the smallest arena, greedily raise the
+    band height (or unsplit the segment) that saves the most instructions
+    while the arena stays within the limit. Raises
+    :class:`ArenaLimitError` when even the smallest arena is above it.
+    ``cache`` (segments option -> arena) carries plans between calls.
+    Arenas are :func:`pipeline.plan` estimates: callers check the one chosen."""
+    ops = row_map_ops(module)
+    arena = _Evaluator(module, order, progress, cache, estimate=True)
+    whole = arena(())
+    if whole <= arena_limit or not ops:
+        if whole > arena_limit:
+            raise ArenaLimitError(arena_limit, (), whole, len(arena.cache))
+        return (), whole
+    config, best = _smallest(module, ops, arena, prune=True)
+    if best > arena_limit:
+        raise ArenaLimitError(arena_limit, config, best, len(arena.cache))
+    while (extra := extra_instructions(ops, config)) > 0:
+        # The raise that saves the most instructions and still fits.
+        steps = sorted(((extra_instructions(ops, t) - extra, i, t)
+                        for i, t in enumerate(_raises(config))), key=lambda x: x[:2])
+        fitting = next(((size, t) for saved, _, t in steps if saved < 0
+                        and (size := arena(t)) <= arena_limit), None)
+        if fitting is None:
+            break
+        best, config = fitting
+    return config, best

@@ -22,9 +22,11 @@ import numpy as np
 from mlir import ir
 
 from . import analysis, autosplit, codegen, pipeline
+from . import budget as budget_mod
 from .codegen import TensorInfo
 from .emitc import translate_to_c
 from .pipeline import CompileError, MemoryPlan, PlannedBuffer
+from .progress import Progress
 
 TARGETS = ("cortex-m7", "host")
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime"
@@ -103,14 +105,13 @@ class CompiledModel:
     layerwise_plan: MemoryPlan | None = None
     # Kernel ops of the model before splitting, in order: MACs per op.
     layer_macs: list[analysis.OpMacs] = field(default_factory=list)
-    # SRAM: the budget asked for (None: none), the compiler's upper bound of
-    # the invoke call's stack and of the model's other static RAM (.data/.bss
-    # beside the arena), and the smallest peak SRAM any configuration reaches
-    # (filled in by a budget compile).
+    # SRAM budget asked for (bytes; None: none) and, for a budget compile, the
+    # lower bound of peak SRAM no configuration goes below, with its reason.
     sram_budget: int | None = None
-    stack_bytes: int = 0
-    static_ram_bytes: int = 0
     sram_lower_bound: int | None = None
+    sram_lower_bound_reason: str = ""
+    _stack_bytes: int | None = field(default=None, repr=False)
+    _static_ram_bytes: int | None = field(default=None, repr=False)
     _host_exe: Path | None = field(default=None, repr=False)
     _flash_bytes: int | None = field(default=None, repr=False)
     _workdir: Path | None = field(default=None, repr=False)
@@ -120,8 +121,26 @@ class CompiledModel:
         return self.plan.arena_bytes
 
     @property
+    def stack_bytes(self) -> int:
+        """Upper bound of the stack an inference uses on Cortex-M7 (the invoke
+        call through the harness adapter, as the board measures it), from
+        arm-none-eabi-gcc's static call graph (:mod:`~tinyts_mlir.targets.cortex_m7.stack`)."""
+        if self._stack_bytes is None:
+            self._stack_bytes, self._static_ram_bytes = _sram_analysis(
+                self.prefix, self.source, self.header, self.inputs, self.outputs,
+                self.arena_bytes)
+        return self._stack_bytes
+
+    @property
+    def static_ram_bytes(self) -> int:
+        """.data + .bss of the model and runtime beside the arena."""
+        self.stack_bytes  # noqa: B018  (analyses both)
+        assert self._static_ram_bytes is not None
+        return self._static_ram_bytes
+
+    @property
     def peak_sram_bytes(self) -> int:
-        """Estimated peak SRAM on the board: arena + stack bound + other static RAM."""
+        """Peak SRAM on the board, an upper bound: arena + stack + other static RAM."""
         return self.plan.arena_bytes + self.stack_bytes + self.static_ram_bytes
 
     def memory_timeline(self) -> list[tuple[int, int]]:
@@ -174,6 +193,11 @@ class CompiledModel:
             "order": self.order,
             "segments": self.segments,
             "split_layers": [dataclasses.asdict(s) for s in self.split_layers],
+            "sram_budget": self.sram_budget,
+            "sram_lower_bound": self.sram_lower_bound,
+            "sram_lower_bound_reason": self.sram_lower_bound_reason,
+            "stack_bytes": self._stack_bytes,
+            "static_ram_bytes": self._static_ram_bytes,
             "inputs": [dataclasses.asdict(t) for t in self.inputs],
             "outputs": [dataclasses.asdict(t) for t in self.outputs],
             "memory_plan": [dataclasses.asdict(b) for b in self.plan.buffers],
@@ -204,7 +228,12 @@ class CompiledModel:
                    strategy=meta.get("strategy", "layerwise"),
                    band_height=meta.get("band_height"), order=meta.get("order", "depth-first"),
                    segments=meta.get("segments", ""),
-                   split_layers=[pipeline.SplitLayer(**s) for s in meta.get("split_layers", [])])
+                   split_layers=[pipeline.SplitLayer(**s) for s in meta.get("split_layers", [])],
+                   sram_budget=meta.get("sram_budget"),
+                   sram_lower_bound=meta.get("sram_lower_bound"),
+                   sram_lower_bound_reason=meta.get("sram_lower_bound_reason", ""),
+                   _stack_bytes=meta.get("stack_bytes"),
+                   _static_ram_bytes=meta.get("static_ram_bytes"))
 
     def _dir(self) -> Path:
         if self._workdir is None:
@@ -300,11 +329,111 @@ clean:
 """
 
 
+def _sram_analysis(prefix: str, source: str, header: str, inputs: list[TensorInfo],
+                   outputs: list[TensorInfo], arena_bytes: int) -> tuple[int, int]:
+    """(stack bound of an inference, static RAM beside the arena) on Cortex-M7."""
+    from .targets._process import HARNESS_DIR
+    from .targets.cortex_m7 import stack
+
+    files = {f"{prefix}.c": source, f"{prefix}.h": header,
+             "adapter.c": codegen.harness_adapter(prefix, inputs, outputs)}
+    graph = stack.runtime_graph(RUNTIME_DIR).merge(
+        stack.model_graph(files, [*stack.runtime_includes(RUNTIME_DIR), HARNESS_DIR]))
+    return (stack.stack_bound(graph, "tinyts_harness_invoke"),
+            stack.static_ram_bytes(graph) - arena_bytes)
+
+
+# Invoke frame of the generated function (row-pointer tables, call
+# arguments), a first guess before the budget search lowers a configuration.
+_INVOKE_FRAME_GUESS = 256
+# A budget search stops when the configuration found leaves less unused.
+_BUDGET_SLACK = 512
+
+
+@dataclass
+class _Lowered:
+    plan: MemoryPlan
+    source: str
+    header: str
+    split_layers: list[pipeline.SplitLayer]
+    segments: str
+
+
+def _lower(text: str, context: ir.Context, prefix: str, order: str, band_height: int | None,
+           segments: str, inputs: list[TensorInfo], outputs: list[TensorInfo],
+           progress: Progress) -> _Lowered:
+    """Split (when ``band_height`` or ``segments`` is given), plan and
+    translate a copy of the raised module ``text`` to C."""
+    module = ir.Module.parse(text, context=context)
+    split_layers: list[pipeline.SplitLayer] = []
+    if band_height is not None or segments:
+        progress.update("splitting")
+        pipeline.split(module, 1 if band_height is None else band_height, order, segments)
+        split_layers = pipeline.split_layers(module)
+    progress.update("planning memory")
+    plan = pipeline.plan(module)
+    progress.update("lowering to C")
+    pipeline.lower_to_emitc(module, prefix)
+    source = translate_to_c(module)
+    header = codegen.header(prefix, plan.arena_bytes, inputs, outputs)
+    return _Lowered(plan, source, header, split_layers, segments)
+
+
+def _fit_budget(text: str, context: ir.Context, budget: int, prefix: str, order: str,
+                inputs: list[TensorInfo], outputs: list[TensorInfo],
+                progress: Progress) -> tuple[_Lowered, int, int]:
+    """The configuration with the fewest estimated instructions whose peak SRAM
+    (arena + stack bound + static RAM) fits ``budget``. The arena limit is the
+    budget less the stack and static RAM of the configuration lowered last
+    (first a guess: the deepest runtime kernel and an invoke frame), until
+    they agree: the stack barely changes between configurations."""
+    from .targets.cortex_m7 import stack as stack_analysis
+
+    module = ir.Module.parse(text, context=context)
+    graph = stack_analysis.runtime_graph(RUNTIME_DIR)
+    overhead = _INVOKE_FRAME_GUESS + max(stack_analysis.stack_bound(graph, f)
+                                         for f in graph.frames if f.startswith("tinyts_"))
+    plans: dict[str, int] = {}
+    fitted: tuple[_Lowered, int, int] | None = None
+    limit = budget - overhead
+    for _ in range(4):
+        smallest = False
+        try:
+            config, _ = autosplit.fit_arena(module, limit, order, progress=progress,
+                                            cache=plans)
+        except autosplit.ArenaLimitError as err:
+            config, smallest = err.smallest, True
+        lowered = _lower(text, context, prefix, order, None, autosplit.segments_option(config),
+                         inputs, outputs, progress)
+        stack, static = _sram_analysis(prefix, lowered.source, lowered.header, inputs,
+                                       outputs, lowered.plan.arena_bytes)
+        slack = budget - (lowered.plan.arena_bytes + stack + static)
+        if slack >= 0:
+            # Each try after a fit has a larger limit: a faster configuration.
+            fitted = (lowered, stack, static)
+        if (0 <= slack <= _BUDGET_SLACK or not config or (slack < 0 and smallest)
+                or (slack < 0 and fitted is not None)):
+            break
+        # Correct the limit by what the lowered configuration really needs.
+        limit += slack
+    if fitted is not None:
+        return fitted
+    bound = budget_mod.arena_lower_bound(module)
+    peak = lowered.plan.arena_bytes + stack + static
+    raise budget_mod.SramBudgetError(
+        budget, peak, f"arena {lowered.plan.arena_bytes:,} + stack {stack:,}"
+        + (f" + static {static:,}" if static else "")
+        + (f", segments '{lowered.segments}'" if lowered.segments else ", whole tensors"),
+        bound.arena_bytes + stack + static, bound.reason)
+
+
 def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
             prefix: str = "tinyts_model", kernels: bool = True,
             strategy: str = "split", band_height: int | None = None,
             order: str = "depth-first", segments: str = "",
-            max_overhead: float = autosplit.MAX_OVERHEAD) -> CompiledModel:
+            max_overhead: float = autosplit.MAX_OVERHEAD,
+            sram_budget: int | str | None = None,
+            progress: bool = True) -> CompiledModel:
     """Compile an int8 TFLite model (path, bytes or imported module) to C.
 
     Float-IO models (a QUANTIZE from float first, a DEQUANTIZE to float last)
@@ -327,12 +456,37 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
     many rows; ``segments`` ("a-b:h,c-d") gives ranges of row-mappable ops,
     each its own segment with its own band height (default ``band_height``
     or 1). ``strategy="layerwise"`` runs each op on whole
-    tensors. Both give the same bytes as TFLite Micro."""
+    tensors. Both give the same bytes as TFLite Micro.
+
+    ``sram_budget`` (bytes, or a size such as ``"64KiB"``) asks instead for the
+    configuration with the fewest estimated instructions whose peak SRAM on
+    the Cortex-M7 (arena + stack bound + other static RAM,
+    :attr:`CompiledModel.peak_sram_bytes`) fits the budget: whole tensors
+    when they fit, else the split that fits with the fewest extra
+    instructions. A budget no configuration meets raises
+    :class:`~tinyts_mlir.budget.SramBudgetError` with the smallest peak found
+    and the lower bound that stops it.
+
+    A line on stderr shows progress when compiling takes more than a second
+    (``progress=False``: none)."""
     if target not in TARGETS:
         raise ValueError(f"unknown target '{target}': expected one of {', '.join(TARGETS)}")
     if not prefix.isidentifier():
         raise ValueError(f"prefix '{prefix}' is not a C identifier")
+    if strategy not in ("split", "layerwise"):
+        raise ValueError(f"unknown strategy '{strategy}': expected split or layerwise")
+    budget = None
+    if sram_budget is not None:
+        budget = budget_mod.parse_size(sram_budget)
+        if strategy != "split" or band_height is not None or segments:
+            raise ValueError("sram_budget chooses the split itself: do not also give "
+                             "strategy='layerwise', band_height or segments")
+        if target != "cortex-m7":
+            raise ValueError("sram_budget is a Cortex-M7 budget: use target='cortex-m7'")
+    name = Path(model).name if isinstance(model, (str, Path)) else "model"
+    prog = Progress(f"compiling {name}", enabled=progress)
     t0 = time.perf_counter()
+    prog.update("importing")
     module = _to_module(model)
     with module.context:
         generic = pipeline.raise_kernels(module, kernels)
@@ -340,30 +494,40 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
         quant_in, quant_out = pipeline.float_io_quantization(module)
         inputs = _tensor_infos(func, "arg", quant_in)
         outputs = _tensor_infos(func, "res", quant_out)
-        split_layers: list[pipeline.SplitLayer] = []
         layer_macs = list(analysis.count_macs_raised(module).per_op)
-        layerwise_plan = pipeline.plan(ir.Module.parse(str(module)))
-        if strategy == "split":
-            if band_height is None and not segments:
-                segments = autosplit.segments_option(
-                    autosplit.choose_segments(module, order, max_overhead=max_overhead))
-                if segments:
-                    pipeline.split(module, 1, order, segments)
-            else:
-                pipeline.split(module, 1 if band_height is None else band_height, order, segments)
-            split_layers = pipeline.split_layers(module)
-            band_height = min((s.band_height for s in split_layers), default=None)
-        elif strategy == "layerwise":
-            band_height = None
+        text = str(module)
+        layerwise_plan = pipeline.plan(ir.Module.parse(text))
+        stack = static = None
+        lower_bound: budget_mod.LowerBound | None = None
+        if budget is not None:
+            lowered, stack, static = _fit_budget(text, module.context, budget, prefix, order,
+                                                 inputs, outputs, prog)
+            lower_bound = budget_mod.arena_lower_bound(module)
         else:
-            raise ValueError(f"unknown strategy '{strategy}': expected split or layerwise")
-        plan = pipeline.plan(module)
-        pipeline.lower_to_emitc(module, prefix)
-        source = translate_to_c(module)
-    header = codegen.header(prefix, plan.arena_bytes, inputs, outputs)
-    return CompiledModel(prefix=prefix, target=target, source=source, header=header,
-                         inputs=inputs, outputs=outputs, plan=plan,
-                         compile_seconds=time.perf_counter() - t0, generic_ops=generic,
-                         strategy=strategy, band_height=band_height, order=order,
-                         segments=segments, split_layers=split_layers,
-                         layerwise_plan=layerwise_plan, layer_macs=layer_macs)
+            if strategy == "split" and band_height is None and not segments:
+                segments = autosplit.segments_option(autosplit.choose_segments(
+                    module, order, max_overhead=max_overhead, progress=prog))
+                split_height = None
+            else:
+                split_height = band_height if strategy == "split" else None
+                segments = segments if strategy == "split" else ""
+            lowered = _lower(text, module.context, prefix, order, split_height, segments,
+                             inputs, outputs, prog)
+    split = bool(lowered.split_layers)
+    cm = CompiledModel(
+        prefix=prefix, target=target, source=lowered.source, header=lowered.header,
+        inputs=inputs, outputs=outputs, plan=lowered.plan,
+        compile_seconds=time.perf_counter() - t0, generic_ops=generic,
+        strategy=strategy,
+        band_height=min((s.band_height for s in lowered.split_layers), default=None),
+        order=order, segments=lowered.segments, split_layers=lowered.split_layers,
+        layerwise_plan=layerwise_plan, layer_macs=layer_macs, sram_budget=budget,
+        sram_lower_bound=(None if lower_bound is None
+                          else lower_bound.arena_bytes + (stack or 0) + (static or 0)),
+        sram_lower_bound_reason=lower_bound.reason if lower_bound else "",
+        _stack_bytes=stack, _static_ram_bytes=static)
+    prog.done(f"arena {cm.arena_bytes:,} B"
+              + (f", {len(cm.split_layers)} ops in row bands" if split else "")
+              + (f", peak SRAM {cm.peak_sram_bytes:,} B of {budget:,} B budget"
+                 if budget is not None else ""))
+    return cm

@@ -195,10 +195,19 @@ def split_layers(module: ir.Module) -> list[SplitLayer]:
             for k, v in sorted(layers.items())]
 
 
-def plan(module: ir.Module, input_in_arena: bool = True) -> MemoryPlan:
-    """Bufferize and plan a raised ``module`` in place; return the plan."""
-    _run(module, PLAN_PIPELINE % ("true" if input_in_arena else "false"),
-         "bufferization and memory planning")
+# An estimate of the plan, ~2-4x faster on large split modules: bufferization
+# copies before every write instead of analysing aliases. Its arena is at or
+# slightly above the real one (3952 vs 4208 B on ds_cnn at band height 1,
+# equal on most corpus configurations): for searches, never for code.
+ESTIMATE_PIPELINE = PLAN_PIPELINE.replace("one-shot-bufferize{",
+                                          "one-shot-bufferize{copy-before-write ")
+
+
+def plan(module: ir.Module, input_in_arena: bool = True, estimate: bool = False) -> MemoryPlan:
+    """Bufferize and plan a raised ``module`` in place; return the plan
+    (``estimate``: the faster :data:`ESTIMATE_PIPELINE`)."""
+    _run(module, (ESTIMATE_PIPELINE if estimate else PLAN_PIPELINE)
+         % ("true" if input_in_arena else "false"), "bufferization and memory planning")
     func = model_function(module)
     arena = ir.IntegerAttr(func.attributes["tinyts.arena_bytes"]).value
     buffers = []

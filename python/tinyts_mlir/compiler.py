@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from mlir import ir
 
-from . import analysis, autosplit, codegen, pipeline
+from . import analysis, autopatch, autosplit, codegen, pipeline
 from .codegen import TensorInfo
 from .emitc import translate_to_c
 from .pipeline import CompileError, MemoryPlan, PlannedBuffer
@@ -97,6 +97,10 @@ class CompiledModel:
     # The segments and band heights split ("a-b:h,..."; "" with band_height
     # set: every op, one segment).
     segments: str = ""
+    # strategy="patch": patches per side of the grid and the index of the
+    # stage's last row-mappable op (0 / None: not patched).
+    patches: int = 0
+    stage_end: int | None = None
     # Split ops: one entry per op split into row bands.
     split_layers: list[pipeline.SplitLayer] = field(default_factory=list)
     # The same model planned layer-wise (whole tensors), for comparison.
@@ -173,6 +177,8 @@ class CompiledModel:
             "band_height": self.band_height,
             "order": self.order,
             "segments": self.segments,
+            "patches": self.patches,
+            "stage_end": self.stage_end,
             "split_layers": [dataclasses.asdict(s) for s in self.split_layers],
             "inputs": [dataclasses.asdict(t) for t in self.inputs],
             "outputs": [dataclasses.asdict(t) for t in self.outputs],
@@ -204,6 +210,7 @@ class CompiledModel:
                    strategy=meta.get("strategy", "layerwise"),
                    band_height=meta.get("band_height"), order=meta.get("order", "depth-first"),
                    segments=meta.get("segments", ""),
+                   patches=meta.get("patches", 0), stage_end=meta.get("stage_end"),
                    split_layers=[pipeline.SplitLayer(**s) for s in meta.get("split_layers", [])])
 
     def _dir(self) -> Path:
@@ -297,7 +304,8 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
             prefix: str = "tinyts_model", kernels: bool = True,
             strategy: str = "split", band_height: int | None = None,
             order: str = "depth-first", segments: str = "",
-            max_overhead: float = autosplit.MAX_OVERHEAD) -> CompiledModel:
+            max_overhead: float = autosplit.MAX_OVERHEAD,
+            patches: int = 0, stage_end: int | None = None) -> CompiledModel:
     """Compile an int8 TFLite model (path, bytes or imported module) to C.
 
     Float-IO models (a QUANTIZE from float first, a DEQUANTIZE to float last)
@@ -320,7 +328,12 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
     many rows; ``segments`` ("a-b:h,c-d") gives ranges of row-mappable ops,
     each its own segment with its own band height (default ``band_height``
     or 1). ``strategy="layerwise"`` runs each op on whole
-    tensors. Both give the same bytes as TFLite Micro."""
+    tensors. ``strategy="patch"`` is MCUNetV2-style patch-based inference, the
+    comparison baseline: every op up to row-mappable op ``stage_end`` runs
+    patch by patch over a ``patches`` x ``patches`` grid of that op's output
+    (halos recomputed), the rest layer-wise; 0 / None: chosen for the
+    smallest planned arena (:mod:`tinyts_mlir.autopatch`). All give the same
+    bytes as TFLite Micro."""
     if target not in TARGETS:
         raise ValueError(f"unknown target '{target}': expected one of {', '.join(TARGETS)}")
     if not prefix.isidentifier():
@@ -348,8 +361,12 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
             band_height = min((s.band_height for s in split_layers), default=None)
         elif strategy == "layerwise":
             band_height = None
+        elif strategy == "patch":
+            band_height = None
+            stage_end, patches = autopatch.choose(module, stage_end, patches)
+            pipeline.patch(module, stage_end, patches)
         else:
-            raise ValueError(f"unknown strategy '{strategy}': expected split or layerwise")
+            raise ValueError(f"unknown strategy '{strategy}': expected split, patch or layerwise")
         plan = pipeline.plan(module)
         pipeline.lower_to_emitc(module, prefix)
         source = translate_to_c(module)
@@ -359,4 +376,6 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
                          compile_seconds=time.perf_counter() - t0, generic_ops=generic,
                          strategy=strategy, band_height=band_height, order=order,
                          segments=segments, split_layers=split_layers,
-                         layerwise_plan=layerwise_plan, layer_macs=layer_macs)
+                         layerwise_plan=layerwise_plan, layer_macs=layer_macs,
+                         patches=patches if strategy == "patch" else 0,
+                         stage_end=stage_end if strategy == "patch" else None)

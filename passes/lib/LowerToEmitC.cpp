@@ -1052,24 +1052,56 @@ private:
     return success();
   }
 
+  /// Row stride of a batch-1 NHWC buffer whose rows are each contiguous
+  /// (pixels at the channel count apart), e.g. a patch of a larger tensor.
+  std::optional<int64_t> contiguousRows(Value v) {
+    auto type = cast<MemRefType>(v.getType());
+    const Pointer &p = pointers[v];
+    if (type.getRank() != 4 || type.getDimSize(0) != 1 || p.strides.size() != 4 ||
+        p.strides[3] != 1 || p.strides[2] != type.getDimSize(3))
+      return std::nullopt;
+    return p.strides[1];
+  }
+
   /// quantize / dequantize: contiguous buffers, `scale` as an exact C99
-  /// hexadecimal float literal.
+  /// hexadecimal float literal. Buffers whose rows are contiguous but not
+  /// adjacent (a region of a larger NHWC tensor) take one call per row.
   template <typename QOp>
   LogicalResult lowerQuantization(QOp op, StringRef callee) {
     if (failed(checkOperands(op)))
       return failure();
     auto type = cast<MemRefType>(op.getInput().getType());
-    if (!contiguous(op.getInput()) || !contiguous(op.getInit()))
-      return op.emitError() << "expects contiguous input and result";
     char scale[64];
     snprintf(scale, sizeof(scale), "%af",
              static_cast<double>(op.getScale().convertToFloat()));
-    SmallVector<Value> operands;
-    SmallVector<Attribute> args = {
-        pointerArg(op.getInput(), operands), pointerArg(op.getInit(), operands),
-        i32(type.getNumElements()), opaque(scale),
-        i32(op.getZeroPoint())};
-    call(op, callee, args, operands);
+    auto emit = [&](const Pointer &in, const Pointer &out, int64_t n) {
+      SmallVector<Value> operands;
+      SmallVector<Attribute> args;
+      for (const Pointer *p : {&in, &out}) {
+        if (p->arg) {
+          operands.push_back(p->arg);
+          args.push_back(builder.getIndexAttr(operands.size() - 1));
+        } else {
+          args.push_back(opaque(p->expr));
+        }
+      }
+      args.append({i32(n), opaque(scale), i32(op.getZeroPoint())});
+      call(op, callee, args, operands);
+    };
+    const Pointer &in = pointers[op.getInput()], &out = pointers[op.getInit()];
+    if (contiguous(op.getInput()) && contiguous(op.getInit())) {
+      emit(in, out, type.getNumElements());
+      return success();
+    }
+    std::optional<int64_t> inRow = contiguousRows(op.getInput());
+    std::optional<int64_t> outRow = contiguousRows(op.getInit());
+    if (!inRow || !outRow)
+      return op.emitError() << "expects contiguous input and result, or NHWC "
+                               "buffers with contiguous rows";
+    int64_t n = type.getDimSize(2) * type.getDimSize(3);
+    for (int64_t r = 0; r < type.getDimSize(1); ++r)
+      emit(offsetPointer(in, r * *inRow, in.strides),
+           offsetPointer(out, r * *outRow, out.strides), n);
     return success();
   }
 

@@ -237,6 +237,7 @@ struct PlanMemoryPass : tinyts::impl::TinyTSPlanMemoryBase<PlanMemoryPass> {
 
     if (inputInArena)
       copyInputsIntoArena(func);
+    elideSelfCopies(body);
     elideJoinCopies(body);
     index.clear();
     for (auto [i, op] : llvm::enumerate(body))
@@ -458,21 +459,55 @@ struct PlanMemoryPass : tinyts::impl::TinyTSPlanMemoryBase<PlanMemoryPass> {
       if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
           !type.getElementType().isInteger(8) || arg.use_empty())
         continue;
+      // Written directly or through a view (e.g. a subview a patch of
+      // tinyts-patch writes): an output, not an input.
       bool written = false;
       SmallVector<Operation *> users;
       collectUsers(arg, users);
+      llvm::SmallPtrSet<Value, 8> views = {arg};
+      for (Operation *user : users)
+        if (isa<ViewLikeOpInterface, memref::CastOp>(user) &&
+            views.contains(user->getOperand(0)))
+          views.insert(user->result_begin(), user->result_end());
       for (Operation *user : users) {
         if (auto dps = dyn_cast<DestinationStyleOpInterface>(user))
           for (OpOperand &init : dps.getDpsInitsMutable())
-            written |= init.get().getType() == type && init.get() == arg;
+            written |= views.contains(init.get());
         if (auto copy = dyn_cast<memref::CopyOp>(user))
-          written |= copy.getTarget() == arg;
+          written |= views.contains(copy.getTarget());
       }
       if (written)
         continue;
       Value copy = memref::AllocOp::create(builder, func.getLoc(), type);
       arg.replaceAllUsesWith(copy);
       memref::CopyOp::create(builder, func.getLoc(), arg, copy);
+    }
+  }
+
+  /// A tensor.insert_slice of the matching tensor.extract_slice (a kernel
+  /// writing a region of a tensor in place, e.g. a tinyts-patch patch)
+  /// bufferizes to a copy of a subview onto the same subview: nothing to do.
+  static void elideSelfCopies(Block &body) {
+    auto same = [](Value a, Value b) {
+      if (a == b)
+        return true;
+      auto x = a.getDefiningOp<memref::SubViewOp>();
+      auto y = b.getDefiningOp<memref::SubViewOp>();
+      return x && y && x.getSource() == y.getSource() && x.getType() == y.getType() &&
+             x.getOffsets().empty() && y.getOffsets().empty() &&
+             x.getSizes().empty() && y.getSizes().empty() &&
+             x.getStrides().empty() && y.getStrides().empty() &&
+             x.getStaticOffsets() == y.getStaticOffsets() &&
+             x.getStaticSizes() == y.getStaticSizes() &&
+             x.getStaticStrides() == y.getStaticStrides();
+    };
+    for (memref::CopyOp copy : llvm::make_early_inc_range(body.getOps<memref::CopyOp>())) {
+      if (!same(copy.getSource(), copy.getTarget()))
+        continue;
+      Value target = copy.getTarget();
+      copy->erase();
+      if (auto sub = target.getDefiningOp<memref::SubViewOp>(); sub && sub->use_empty())
+        sub->erase();
     }
   }
 

@@ -16,6 +16,9 @@ def _summary(cm: CompiledModel) -> str:
         lines.append(f"strategy     split, {len(cm.split_layers)} ops in bands of "
                      f"{'/'.join(map(str, heights))} row(s), {cm.order}"
                      + (f", segments {cm.segments}" if cm.segments else ""))
+    elif cm.strategy == "patch":
+        lines.append(f"strategy     patch, ops up to row-mappable op #{cm.stage_end} in "
+                     f"{cm.patches} x {cm.patches} patches (halos recomputed)")
     else:
         lines.append("strategy     layer-wise (whole tensors)")
     for kind, tensors in (("input", cm.inputs), ("output", cm.outputs)):
@@ -32,7 +35,8 @@ def _summary(cm: CompiledModel) -> str:
 def run_compile(args: argparse.Namespace) -> int:
     cm = compile(args.model, target=args.target, prefix=args.prefix,
                  kernels=not args.no_kernels, strategy=args.strategy,
-                 band_height=args.band_height, order=args.order, segments=args.segments)
+                 band_height=args.band_height, order=args.order, segments=args.segments,
+                 patches=args.patches, stage_end=args.stage_end)
     out = cm.save(args.output)
     print(f"wrote {out}/ ({cm.prefix}.c, {cm.prefix}.h, runtime/, Makefile, model.json)")
     print(_summary(cm))
@@ -109,9 +113,10 @@ def add_compile_subcommands(
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--target", choices=TARGETS, default="cortex-m7")
     p.add_argument("--prefix", default="tinyts_model", help="prefix of the C symbols")
-    p.add_argument("--strategy", choices=("split", "layerwise"), default="split",
-                   help="split activation tensors into row bands (default) or run "
-                        "each op on whole tensors")
+    p.add_argument("--strategy", choices=("split", "layerwise", "patch"), default="split",
+                   help="split activation tensors into row bands (default), run "
+                        "each op on whole tensors, or run the first stage patch by "
+                        "patch (MCUNetV2-style baseline)")
     p.add_argument("--band-height", type=int, default=None, metavar="N",
                    help="rows per band (default: automatic)")
     p.add_argument("--order", choices=("depth-first", "breadth-first", "min-peak"),
@@ -119,6 +124,11 @@ def add_compile_subcommands(
     p.add_argument("--segments", default="", metavar="A-B:H,...",
                    help="split only these ranges of row-mappable ops, each a segment "
                         "with its own band height (default: automatic)")
+    p.add_argument("--patches", type=int, default=0, metavar="N",
+                   help="--strategy patch: N x N patches (default: automatic)")
+    p.add_argument("--stage-end", type=int, default=None, metavar="K",
+                   help="--strategy patch: the stage ends at row-mappable op K "
+                        "(default: automatic)")
     p.add_argument("--no-kernels", action="store_true",
                    help="compile every op through the generic path (no runtime kernels)")
     p.add_argument("--report", metavar="HTML",

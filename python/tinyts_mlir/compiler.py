@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from mlir import ir
 
-from . import analysis, autosplit, codegen, pipeline
+from . import analysis, autopatch, autosplit, codegen, pipeline
 from . import budget as budget_mod
 from .codegen import TensorInfo
 from .emitc import translate_to_c
@@ -99,6 +99,10 @@ class CompiledModel:
     # The segments and band heights split ("a-b:h,..."; "" with band_height
     # set: every op, one segment).
     segments: str = ""
+    # strategy="patch": patches per side of the grid and the index of the
+    # stage's last row-mappable op (0 / None: not patched).
+    patches: int = 0
+    stage_end: int | None = None
     # Split ops: one entry per op split into row bands.
     split_layers: list[pipeline.SplitLayer] = field(default_factory=list)
     # The same model planned layer-wise (whole tensors), for comparison.
@@ -192,6 +196,8 @@ class CompiledModel:
             "band_height": self.band_height,
             "order": self.order,
             "segments": self.segments,
+            "patches": self.patches,
+            "stage_end": self.stage_end,
             "split_layers": [dataclasses.asdict(s) for s in self.split_layers],
             "sram_budget": self.sram_budget,
             "sram_lower_bound": self.sram_lower_bound,
@@ -228,6 +234,7 @@ class CompiledModel:
                    strategy=meta.get("strategy", "layerwise"),
                    band_height=meta.get("band_height"), order=meta.get("order", "depth-first"),
                    segments=meta.get("segments", ""),
+                   patches=meta.get("patches", 0), stage_end=meta.get("stage_end"),
                    split_layers=[pipeline.SplitLayer(**s) for s in meta.get("split_layers", [])],
                    sram_budget=meta.get("sram_budget"),
                    sram_lower_bound=meta.get("sram_lower_bound"),
@@ -361,11 +368,15 @@ class _Lowered:
 
 def _lower(text: str, context: ir.Context, prefix: str, order: str, band_height: int | None,
            segments: str, inputs: list[TensorInfo], outputs: list[TensorInfo],
-           progress: Progress) -> _Lowered:
-    """Split (when ``band_height`` or ``segments`` is given), plan and
+           progress: Progress, patch: tuple[int, int] | None = None) -> _Lowered:
+    """Split (when ``band_height`` or ``segments`` is given) or run the first
+    stage by patches (``patch``: stage end, patches per side), plan and
     translate a copy of the raised module ``text`` to C."""
     module = ir.Module.parse(text, context=context)
     split_layers: list[pipeline.SplitLayer] = []
+    if patch is not None:
+        progress.update("cutting the first stage into patches")
+        pipeline.patch(module, *patch)
     if band_height is not None or segments:
         progress.update("splitting")
         pipeline.split(module, 1 if band_height is None else band_height, order, segments)
@@ -433,6 +444,7 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
             order: str = "depth-first", segments: str = "",
             max_overhead: float = autosplit.MAX_OVERHEAD,
             sram_budget: int | str | None = None,
+            patches: int = 0, stage_end: int | None = None,
             progress: bool = True) -> CompiledModel:
     """Compile an int8 TFLite model (path, bytes or imported module) to C.
 
@@ -456,7 +468,12 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
     many rows; ``segments`` ("a-b:h,c-d") gives ranges of row-mappable ops,
     each its own segment with its own band height (default ``band_height``
     or 1). ``strategy="layerwise"`` runs each op on whole
-    tensors. Both give the same bytes as TFLite Micro.
+    tensors. ``strategy="patch"`` is MCUNetV2-style patch-based inference, the
+    comparison baseline: every op up to row-mappable op ``stage_end`` runs
+    patch by patch over a ``patches`` x ``patches`` grid of that op's output
+    (halos recomputed), the rest layer-wise; 0 / None: chosen for the
+    smallest planned arena (:mod:`tinyts_mlir.autopatch`). All give the same
+    bytes as TFLite Micro.
 
     ``sram_budget`` (bytes, or a size such as ``"64KiB"``) asks instead for the
     configuration with the fewest estimated instructions whose peak SRAM on
@@ -473,14 +490,14 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
         raise ValueError(f"unknown target '{target}': expected one of {', '.join(TARGETS)}")
     if not prefix.isidentifier():
         raise ValueError(f"prefix '{prefix}' is not a C identifier")
-    if strategy not in ("split", "layerwise"):
-        raise ValueError(f"unknown strategy '{strategy}': expected split or layerwise")
+    if strategy not in ("split", "layerwise", "patch"):
+        raise ValueError(f"unknown strategy '{strategy}': expected split, patch or layerwise")
     budget = None
     if sram_budget is not None:
         budget = budget_mod.parse_size(sram_budget)
         if strategy != "split" or band_height is not None or segments:
             raise ValueError("sram_budget chooses the split itself: do not also give "
-                             "strategy='layerwise', band_height or segments")
+                             f"strategy='{strategy}', band_height or segments")
         if target != "cortex-m7":
             raise ValueError("sram_budget is a Cortex-M7 budget: use target='cortex-m7'")
     name = Path(model).name if isinstance(model, (str, Path)) else "model"
@@ -511,8 +528,12 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
             else:
                 split_height = band_height if strategy == "split" else None
                 segments = segments if strategy == "split" else ""
+            if strategy == "patch":
+                stage_end, patches = autopatch.choose(module, stage_end, patches)
+                split_height, segments = None, ""
             lowered = _lower(text, module.context, prefix, order, split_height, segments,
-                             inputs, outputs, prog)
+                             inputs, outputs, prog,
+                             (stage_end, patches) if strategy == "patch" else None)
     split = bool(lowered.split_layers)
     cm = CompiledModel(
         prefix=prefix, target=target, source=lowered.source, header=lowered.header,
@@ -525,7 +546,9 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
         sram_lower_bound=(None if lower_bound is None
                           else lower_bound.arena_bytes + (stack or 0) + (static or 0)),
         sram_lower_bound_reason=lower_bound.reason if lower_bound else "",
-        _stack_bytes=stack, _static_ram_bytes=static)
+        _stack_bytes=stack, _static_ram_bytes=static,
+        patches=patches if strategy == "patch" else 0,
+        stage_end=stage_end if strategy == "patch" else None)
     prog.done(f"arena {cm.arena_bytes:,} B"
               + (f", {len(cm.split_layers)} ops in row bands" if split else "")
               + (f", peak SRAM {cm.peak_sram_bytes:,} B of {budget:,} B budget"

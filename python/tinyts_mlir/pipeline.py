@@ -37,6 +37,9 @@ SPLIT_PIPELINE = (
 
 ORDERS = ("depth-first", "breadth-first", "min-peak")
 
+# Patch-based inference (strategy="patch"): the first stage patch by patch.
+PATCH_PIPELINE = "builtin.module(func.func(tinyts-patch{stage-end=%d patches=%d}, canonicalize))"
+
 EMITC_PIPELINE = (
     "builtin.module("
     "func.func(convert-linalg-to-loops, lower-affine, canonicalize),"
@@ -178,6 +181,18 @@ def split(module: ir.Module, band_height: int, order: str = "depth-first",
         raise ValueError(f"band height must be >= 1, got {band_height}")
     _run(module, SPLIT_PIPELINE % (band_height, f'"{segments}"' if segments else '""', order),
          "tensor splitting")
+
+
+def patch(module: ir.Module, stage_end: int, patches: int) -> None:
+    """Run the first stage of a raised ``module`` (every op up to row-mappable op
+    ``stage_end``, counted like ``split``'s segments) patch by patch over a
+    ``patches`` x ``patches`` grid of its output, in place (MCUNetV2-style; the
+    halos of neighbouring patches are recomputed)."""
+    if patches < 1:
+        raise ValueError(f"patches must be >= 1, got {patches}")
+    if stage_end < 0:
+        raise ValueError(f"stage_end must be >= 0 (a row-mappable op index), got {stage_end}")
+    _run(module, PATCH_PIPELINE % (stage_end, patches), "patch-based inference")
 
 
 def split_layers(module: ir.Module) -> list[SplitLayer]:

@@ -120,6 +120,31 @@ func.func @reshaped_bands(%x: memref<1x40xf32>, %y: memref<1x20xf32>, %out: memr
 
 // -----
 
+// A kernel writing a region of a buffer in place (a tinyts-patch patch,
+// insert_slice of the matching extract_slice after bufferization): the copy
+// of the subview onto the identical subview is dropped; the kernel writes
+// the arena buffer through its strided view.
+// CHECK-LABEL: func.func @patch_in_place
+// CHECK:         %[[A:.*]] = memref.view {{.*}} to memref<1x4x4x4xi8>
+// CHECK:         %[[S:.*]] = memref.subview %[[A]][0, 0, 2, 0] [1, 4, 2, 4] [1, 1, 1, 1]
+// CHECK:         tinyts.conv2d {{.*}} outs(%[[S]] : memref<1x4x2x4xi8, strided<[64, 16, 4, 1], offset: 8>>)
+// CHECK-NOT:     memref.subview %[[A]]
+// CHECK:         memref.copy %[[A]], %arg3
+// CHECK-NOT:     memref.copy
+func.func @patch_in_place(%x: memref<1x4x4x4xi8>, %w: memref<4x1x1x4xi8>, %b: memref<4xi32>,
+                          %out: memref<1x4x4x4xi8>) {
+  %a = memref.alloc() : memref<1x4x4x4xi8>
+  %xs = memref.subview %x[0, 0, 2, 0] [1, 4, 2, 4] [1, 1, 1, 1] : memref<1x4x4x4xi8> to memref<1x4x2x4xi8, strided<[64, 16, 4, 1], offset: 8>>
+  %s = memref.subview %a[0, 0, 2, 0] [1, 4, 2, 4] [1, 1, 1, 1] : memref<1x4x4x4xi8> to memref<1x4x2x4xi8, strided<[64, 16, 4, 1], offset: 8>>
+  tinyts.conv2d %xs, %w, %b outs(%s : memref<1x4x2x4xi8, strided<[64, 16, 4, 1], offset: 8>>) stride [1, 1] pad [0, 0, 0, 0] dilation [1, 1] zp(0, 0) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x4x2x4xi8, strided<[64, 16, 4, 1], offset: 8>>, memref<4x1x1x4xi8>, memref<4xi32>
+  %t = memref.subview %a[0, 0, 2, 0] [1, 4, 2, 4] [1, 1, 1, 1] : memref<1x4x4x4xi8> to memref<1x4x2x4xi8, strided<[64, 16, 4, 1], offset: 8>>
+  memref.copy %s, %t : memref<1x4x2x4xi8, strided<[64, 16, 4, 1], offset: 8>> to memref<1x4x2x4xi8, strided<[64, 16, 4, 1], offset: 8>>
+  memref.copy %a, %out : memref<1x4x4x4xi8> to memref<1x4x4x4xi8>
+  return
+}
+
+// -----
+
 // No allocation: no arena.
 // CHECK-LABEL: func.func @nothing
 // CHECK-SAME:    tinyts.arena_bytes = 0 : i64
@@ -156,4 +181,5 @@ func.func @branches(%c: i1) {
 ^bb1:
   return
 }
+
 

@@ -160,6 +160,79 @@ def TinyTSSplit : Pass<"tinyts-split", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def TinyTSPatch : Pass<"tinyts-patch", "::mlir::func::FuncOp"> {
+  let summary = "Run the first stage of the network patch by patch "
+                "(MCUNetV2-style patch-based inference, halos recomputed)";
+  let description = [{
+    The comparison baseline of `tinyts-split`: patch-based inference as in
+    MCUNetV2. The *stage* is every op of the function up to and including
+    the row-mappable op `stage-end` (counted like `tinyts-split`'s
+    `segments`: the index among the function's ops implementing
+    `RowMapOpInterface`, in order). Its output is cut into a
+    `patches` x `patches` grid (rows and columns as even as possible). For
+    each patch, in row-major order:
+
+    * backwards through the stage, the region (rows and columns) of every
+      tensor the patch needs: rows from `RowMapOpInterface::getInputRows`,
+      columns by the same arithmetic along W (kernel, stride, dilation,
+      padding), the bounding box where a tensor has several readers;
+    * a `tensor.extract_slice` of the stage input for its region;
+    * every op of the stage cloned on its region, with padding only on the
+      sides where the region meets the tensor's border (inside the tensor the
+      halo comes from the slice: neighbouring patches compute it again);
+    * the stage-end op writes into a `tensor.extract_slice` of the whole
+      stage output, put back by the matching `tensor.insert_slice` (after
+      bufferization: a strided view the kernel writes in place).
+
+    An op before the stage end that cannot run on a region but reads no
+    result of the stage (a reshape or quantize of the model input) runs whole
+    before the stage; its result is a stage input. After the stage the
+    function runs as before, on the assembled output.
+    Per-patch ops carry `tinyts.patch = [op, patch, r0, r1, c0, c1]` (`op`:
+    the position of the original op in the function; the region of its
+    result). Every output is the same; the MACs grow by the recomputed
+    halos. After bufferization each patch's tensors are their own
+    allocations, so `tinyts-plan-memory` gives the stage the memory of its
+    whole output plus one patch's working set.
+
+    Refused, with the op named: a `stage-end` beyond the function's
+    row-mappable ops, an op in the stage that cannot run on a region (fully
+    connected, global pool, reshape, pad, ...), a tensor of the stage
+    other than its output read after the stage, `patches` < 1 or larger than
+    the output's height or width.
+
+    Example (`stage-end=0 patches=2`; a 3x3 depthwise convolution, pad 1, on
+    an 8x8 input):
+
+    ```mlir
+    %0 = tinyts.depthwise_conv2d %x, %w, %b outs(%e : tensor<1x8x8x4xi8>)
+           stride [1, 1] pad [1, 1, 1, 1] ... -> tensor<1x8x8x4xi8>
+    ```
+
+    becomes (first of four patches; the others alike)
+
+    ```mlir
+    %acc = tensor.empty() : tensor<1x8x8x4xi8>
+    %in0 = tensor.extract_slice %x[0, 0, 0, 0] [1, 5, 5, 4] [1, 1, 1, 1]
+             : tensor<1x8x8x4xi8> to tensor<1x5x5x4xi8>
+    %out0 = tensor.extract_slice %acc[0, 0, 0, 0] [1, 4, 4, 4] [1, 1, 1, 1]
+             : tensor<1x8x8x4xi8> to tensor<1x4x4x4xi8>
+    %p0 = tinyts.depthwise_conv2d %in0, %w, %b outs(%out0 : tensor<1x4x4x4xi8>)
+           stride [1, 1] pad [1, 0, 1, 0] ...
+           {tinyts.patch = array<i64: 3, 0, 0, 4, 0, 4>}
+    %acc1 = tensor.insert_slice %p0 into %acc[0, 0, 0, 0] [1, 4, 4, 4] [1, 1, 1, 1]
+             : tensor<1x4x4x4xi8> into tensor<1x8x8x4xi8>
+    ```
+  }];
+  let options = [
+    Option<"stageEnd", "stage-end", "int64_t", /*default=*/"-1",
+           "Index of the last row-mappable op of the patch stage (required)">,
+    Option<"patches", "patches", "int64_t", /*default=*/"2",
+           "Patches per side: the stage output is cut into an n x n grid">,
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def TinyTSSchedule : Pass<"tinyts-schedule", "::mlir::func::FuncOp"> {
   let summary = "Order the band ops of a split function";
   let description = [{
@@ -221,7 +294,10 @@ def TinyTSPlanMemory : Pass<"tinyts-plan-memory", "::mlir::ModuleOp"> {
     buffer, so the input's rows are released as they are consumed (input
     eviction) and a joined tensor's rows take space only once written. The
     copies a `tinyts.join` bufferizes to are removed first: each band's
-    producer writes into its place in the joined buffer directly. With
+    producer writes into its place in the joined buffer directly; so are
+    copies of a subview onto the same subview (a `tensor.insert_slice` of the
+    matching `tensor.extract_slice`: a `tinyts-patch` patch written in place
+    into the stage output). With
     `input-in-arena`, int8 input arguments are copied into an arena buffer
     at entry (a `memref.copy`; the caller may also write the input there).
 

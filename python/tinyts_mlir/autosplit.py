@@ -32,10 +32,13 @@ from .progress import Progress
 # Cost model of the instruction budget, calibrated on the emulated Cortex-M7
 # (mlc_vww_96_int8 and mlc_kws_ref_model split at band heights 1 and 2: each
 # extra kernel call costs ~2.1-3.1k instructions of set-up; a convolution
-# computes output pixels in pairs, so a call with an odd number of output
-# pixels wastes one pixel's MACs; layer-wise, conv-heavy models run at
-# 0.36-0.55 MAC per instruction).
+# computes output pixels in pairs, the odd last pixel of a call in a slower
+# one-pixel kernel; layer-wise, conv-heavy models run at 0.36-0.55 MAC per
+# instruction).
 CALL_OVERHEAD_INSTRUCTIONS = 2100
+# The conv kernel's one-pixel tail costs 0.58 of a pixel pair (kws 1x1 and
+# 10x4 convs, kernel_bench on the M7): 0.16 of a pixel more than its share.
+ODD_PIXEL_WASTE = 0.16
 MACS_PER_INSTRUCTION = 0.45
 MAX_OVERHEAD = 0.05
 
@@ -119,9 +122,10 @@ def extra_calls(ops: list[RowMapOp], segments: tuple[Segment, ...]) -> int:
 
 
 def _odd_pixel_waste(op: RowMapOp, rows: int) -> float:
-    """Instructions a convolution call of ``rows`` output rows spends on the
-    duplicated last pixel of an odd pixel count."""
-    return op.pair_macs / MACS_PER_INSTRUCTION if (rows * op.width) % 2 else 0.0
+    """Instructions a convolution call of ``rows`` output rows loses on the
+    lone last pixel of an odd pixel count (run by the one-pixel kernel)."""
+    return (ODD_PIXEL_WASTE * op.pair_macs / MACS_PER_INSTRUCTION
+            if (rows * op.width) % 2 else 0.0)
 
 
 def extra_instructions(ops: list[RowMapOp], segments: tuple[Segment, ...]) -> float:

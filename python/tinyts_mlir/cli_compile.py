@@ -25,6 +25,10 @@ def _summary(cm: CompiledModel) -> str:
         for t in tensors:
             lines.append(f"{kind:<12} {t.nbytes:>10,} bytes  {t.dtype}{list(t.shape)} "
                          f"scale={t.scale:.6g} zero_point={t.zero_point}  '{t.name}'")
+    if cm.sram_budget is not None:
+        lines.append(f"peak SRAM    {cm.peak_sram_bytes:>10,} bytes  (arena + stack bound "
+                     f"{cm.stack_bytes:,} + static {cm.static_ram_bytes:,}) within the "
+                     f"{cm.sram_budget:,} B budget; lower bound {cm.sram_lower_bound:,} B")
     if cm.generic_ops:
         listing = ", ".join(f"{n} x{c}" for n, c in sorted(cm.generic_ops.items()))
         lines.append(f"generic path {listing} (no runtime kernel: plain C loops)")
@@ -36,7 +40,8 @@ def run_compile(args: argparse.Namespace) -> int:
     cm = compile(args.model, target=args.target, prefix=args.prefix,
                  kernels=not args.no_kernels, strategy=args.strategy,
                  band_height=args.band_height, order=args.order, segments=args.segments,
-                 patches=args.patches, stage_end=args.stage_end)
+                 patches=args.patches, stage_end=args.stage_end,
+                 sram_budget=args.sram_budget)
     out = cm.save(args.output)
     print(f"wrote {out}/ ({cm.prefix}.c, {cm.prefix}.h, runtime/, Makefile, model.json)")
     print(_summary(cm))
@@ -81,8 +86,8 @@ def run_run(args: argparse.Namespace) -> int:
               f"{'off' if args.no_dsp else 'on'})")
         print(f"arena              {cm.arena_bytes:>12,} bytes")
         print(f"peak stack         {result.peak_stack_bytes:>12,} bytes")
-        print(f"peak SRAM          {cm.arena_bytes + result.peak_stack_bytes:>12,} bytes "
-              "(arena + stack of invoke)")
+        print(f"peak SRAM          {sizes.data + sizes.bss + result.peak_stack_bytes:>12,} "
+              "bytes (.data + .bss, the arena included, + stack of invoke)")
         print(f"flash              {sizes.flash:>12,} bytes (text {sizes.text:,}, "
               f"rodata {sizes.rodata:,})")
         print(f"executed instr.    {result.instructions:>12,}")
@@ -129,6 +134,11 @@ def add_compile_subcommands(
     p.add_argument("--stage-end", type=int, default=None, metavar="K",
                    help="--strategy patch: the stage ends at row-mappable op K "
                         "(default: automatic)")
+    p.add_argument("--sram-budget", default=None, metavar="SIZE",
+                   help="peak SRAM the model may use on the Cortex-M7 (arena + stack + "
+                        "static RAM), e.g. 64KiB, 200K (KiB), 100kB (1000 B) or bytes: the "
+                        "fastest split that fits is chosen; an error gives the smallest "
+                        "peak reachable and the lower bound when none fits")
     p.add_argument("--no-kernels", action="store_true",
                    help="compile every op through the generic path (no runtime kernels)")
     p.add_argument("--report", metavar="HTML",

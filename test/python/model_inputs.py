@@ -17,3 +17,15 @@ def random_input(info: TensorInfo, rng: np.random.Generator) -> np.ndarray:
     ties = rng.choice([-0.5, 0.5], size=info.shape)
     frac = np.where(rng.random(info.shape) < 0.25, ties, rng.uniform(-0.5, 0.5, info.shape))
     return (np.float32(info.scale) * (q + frac)).astype(np.float32)
+
+
+def check_against_tflm(path, cm, n: int, seed: int) -> None:
+    """``n`` random inputs (``seed``): ``cm`` on the host gives TFLite Micro's
+    bytes for the model at ``path``."""
+    from tinyts_mlir.oracle import run_tflm
+
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        x = random_input(cm.inputs[0], rng)
+        expected = run_tflm(path, [x])[0]
+        np.testing.assert_array_equal(cm.run(x), expected.reshape(cm.outputs[0].shape))

@@ -20,7 +20,7 @@ from tinyts_mlir import analysis, pipeline
 from tinyts_mlir.frontend import import_tflite
 from tinyts_mlir.oracle import run_tflm
 
-from model_inputs import random_input
+from model_inputs import check_against_tflm, random_input
 
 # CNNs with a high-resolution first stage (int8 and float-IO inputs, residual
 # blocks in the stage for tinyengine_vww / mobilenetv2 / resnet).
@@ -29,12 +29,6 @@ MODELS = ["mlc_vww_96_int8", "tflm_person_detect", "tinyengine_vww",
           "tinyengine_mcunetv2_large"]
 
 
-def _check(path: Path, cm: tinyts_mlir.CompiledModel, n: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    for _ in range(n):
-        x = random_input(cm.inputs[0], rng)
-        expected = run_tflm(path, [x])[0]
-        np.testing.assert_array_equal(cm.run(x), expected.reshape(cm.outputs[0].shape))
 
 
 def _patched_macs(path: Path, stage_end: int, patches: int) -> tuple[int, int]:
@@ -63,7 +57,7 @@ def test_patch_bit_exact_recomputes_and_shrinks_arena(model: str, patches: int,
     # Recomputation: the halos are computed again by the neighbouring patches.
     layerwise, patched = _patched_macs(path, cm.stage_end, patches)
     assert patched > layerwise
-    _check(path, cm, 2, seed=patches)
+    check_against_tflm(path, cm, 2, seed=patches)
 
 
 def test_explicit_stage_recorded_and_reloaded(corpus_dir: Path, tmp_path: Path) -> None:
@@ -72,7 +66,7 @@ def test_explicit_stage_recorded_and_reloaded(corpus_dir: Path, tmp_path: Path) 
     path = corpus_dir / "mlc_vww_96_int8.tflite"
     cm = tinyts_mlir.compile(path, target="host", strategy="patch", stage_end=6, patches=4)
     assert (cm.stage_end, cm.patches) == (6, 4)
-    _check(path, cm, 1, seed=7)
+    check_against_tflm(path, cm, 1, seed=7)
     loaded = tinyts_mlir.CompiledModel.load(cm.save(tmp_path / "m"))
     assert (loaded.strategy, loaded.stage_end, loaded.patches) == ("patch", 6, 4)
     two = _patched_macs(path, 6, 2)[1]
@@ -90,7 +84,7 @@ def test_float_input_quantized_per_patch(corpus_dir: Path) -> None:
     cm = tinyts_mlir.compile(path, target="host", strategy="patch", stage_end=6, patches=2)
     assert cm.inputs[0].dtype == "float32"
     assert cm.source.count("tinyts_quantize_f32_s8(") > 4
-    _check(path, cm, 2, seed=8)
+    check_against_tflm(path, cm, 2, seed=8)
 
 
 def test_bad_patch_options(corpus_dir: Path) -> None:

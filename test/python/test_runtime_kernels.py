@@ -237,9 +237,9 @@ def _find_op(name, kind):
     return next(o.index for o in mut.ops if o.name == kind)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("dsp", [True, False], ids=["dsp", "portable"])
-def test_kernels_bit_exact_on_emulated_cortex_m7(tmp_path, dsp):
+def _cortex_m7():
+    """The Cortex-M7 runner module (loaded without the tinyts_mlir package),
+    its toolchain checked; the test is skipped when either is absent."""
     m7 = kh.load_cortex_m7()
     if m7 is None:
         pytest.skip("python/tinyts_mlir/targets/cortex_m7 not available")
@@ -247,6 +247,13 @@ def test_kernels_bit_exact_on_emulated_cortex_m7(tmp_path, dsp):
         m7.check_toolchain()
     except Exception as exc:  # ToolchainMissingError
         pytest.skip(str(exc))
+    return m7
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dsp", [True, False], ids=["dsp", "portable"])
+def test_kernels_bit_exact_on_emulated_cortex_m7(tmp_path, dsp):
+    m7 = _cortex_m7()
     layers = list(M7_LAYERS)
     layers.append(("mlc_pretrainedResnet_quant", _find_op("mlc_pretrainedResnet_quant", "ADD")))
     for kind in ("PAD", "MEAN"):
@@ -559,13 +566,7 @@ def test_synthetic_conv_shapes_host(runtime_lib, idx):
 @pytest.mark.slow
 @pytest.mark.parametrize("dsp", [True, False], ids=["dsp", "portable"])
 def test_synthetic_conv_shapes_on_emulated_cortex_m7(tmp_path, dsp):
-    m7 = kh.load_cortex_m7()
-    if m7 is None:
-        pytest.skip("python/tinyts_mlir/targets/cortex_m7 not available")
-    try:
-        m7.check_toolchain()
-    except Exception as exc:  # ToolchainMissingError
-        pytest.skip(str(exc))
+    m7 = _cortex_m7()
     # One ELF per case (seed varies the stride gap / scratch / values).
     for idx, case in enumerate(_SYNTH):
         seed = idx % 3
@@ -645,13 +646,7 @@ def test_odd_pixel_counts_host(runtime_lib, idx):
 @pytest.mark.slow
 @pytest.mark.parametrize("dsp", [True, False], ids=["dsp", "portable"])
 def test_odd_pixel_counts_on_emulated_cortex_m7(tmp_path, dsp):
-    m7 = kh.load_cortex_m7()
-    if m7 is None:
-        pytest.skip("python/tinyts_mlir/targets/cortex_m7 not available")
-    try:
-        m7.check_toolchain()
-    except Exception as exc:  # ToolchainMissingError
-        pytest.skip(str(exc))
+    m7 = _cortex_m7()
     # One ELF per case: seeds 0 (bias, scratch) and 1 (NULL bias, stride
     # gaps), every band height, base and _rows kernels.
     for idx, case in enumerate(_ODD_PIX):
@@ -710,13 +705,7 @@ def test_banded_calls_match_tflm_host(runtime_lib):
 @pytest.mark.slow
 @pytest.mark.parametrize("dsp", [True, False], ids=["dsp", "portable"])
 def test_banded_calls_match_tflm_on_emulated_cortex_m7(tmp_path, dsp):
-    m7 = kh.load_cortex_m7()
-    if m7 is None:
-        pytest.skip("python/tinyts_mlir/targets/cortex_m7 not available")
-    try:
-        m7.check_toolchain()
-    except Exception as exc:  # ToolchainMissingError
-        pytest.skip(str(exc))
+    m7 = _cortex_m7()
     for name, idx in BANDED_LAYERS:
         plans, ref = _banded_plans(name, idx, 12)
         outs, _ = kh.run_plan_on_m7(m7, kh.merge_plans(plans), str(tmp_path),

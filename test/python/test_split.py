@@ -17,7 +17,7 @@ from tinyts_mlir import analysis, pipeline
 from tinyts_mlir.frontend import import_tflite
 from tinyts_mlir.oracle import run_tflm
 
-from model_inputs import random_input
+from model_inputs import check_against_tflm, random_input
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "models"
 MODELS = sorted(p.stem for p in CORPUS.glob("*.tflite"))
@@ -27,12 +27,6 @@ CONFIGS = [(1, "depth-first"), (2, "breadth-first"), (4, "depth-first"),
 M7_MODELS = ["mlc_vww_96_int8", "tinyengine_vww"]
 
 
-def _check(path: Path, cm: tinyts_mlir.CompiledModel, n: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    for _ in range(n):
-        x = random_input(cm.inputs[0], rng)
-        expected = run_tflm(path, [x])[0]
-        np.testing.assert_array_equal(cm.run(x), expected.reshape(cm.outputs[0].shape))
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -42,7 +36,7 @@ def test_default_split_bit_exact_and_not_larger(model: str, corpus_dir: Path) ->
     layerwise = tinyts_mlir.compile(path, target="host", strategy="layerwise")
     assert split.strategy == "split"
     assert split.arena_bytes <= layerwise.arena_bytes
-    _check(path, split, 3, seed=0)
+    check_against_tflm(path, split, 3, seed=0)
     # The timeline is the plan's: its peak never exceeds the arena.
     assert max(b for _, b in split.memory_timeline()) <= split.arena_bytes
 
@@ -55,7 +49,7 @@ def test_explicit_configuration_bit_exact(model: str, height: int, order: str,
     cm = tinyts_mlir.compile(path, target="host", band_height=height, order=order)
     for layer in cm.split_layers:
         assert layer.band_height == min(height, layer.rows), layer
-    _check(path, cm, 1, seed=height)
+    check_against_tflm(path, cm, 1, seed=height)
 
 
 def test_reshaped_input_bands_stay_live(corpus_dir: Path) -> None:
@@ -83,7 +77,7 @@ def test_segments_with_own_band_heights(corpus_dir: Path) -> None:
     assert cm.segments == "0-17:1,18-26:2,27-53:3"
     assert {layer.band_height for layer in cm.split_layers} == {1, 2, 3}
     assert cm.band_height == 1
-    _check(path, cm, 2, seed=3)
+    check_against_tflm(path, cm, 2, seed=3)
 
 
 def test_global_average_pool_is_streamed(corpus_dir: Path) -> None:
@@ -95,7 +89,7 @@ def test_global_average_pool_is_streamed(corpus_dir: Path) -> None:
     assert len(sums) == 1 and sums[0].bands == 25, cm.split_layers
     assert cm.arena_bytes < 8000
     assert "tinyts_avg_pool_finish_s8" in cm.source
-    _check(path, cm, 2, seed=4)
+    check_against_tflm(path, cm, 2, seed=4)
 
 
 @pytest.mark.parametrize("model", MODELS)

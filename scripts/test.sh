@@ -11,4 +11,4 @@ echo "== lit (test/Dialect, test/Transforms, test/Conversion)"
 .venv/bin/lit -sv build/test
 
 echo "== pytest (test/python)"
-.venv/bin/python -m pytest test/python -ra "$@"
+.venv/bin/python -m pytest test/python -ra --durations=25 "$@"

@@ -188,16 +188,16 @@ def _cut(segments: tuple[Segment, ...], k: int) -> tuple[Segment, ...]:
 def _smallest(module: ir.Module, ops: list[RowMapOp], arena: _Evaluator,
               prune: bool = False) -> tuple[tuple[Segment, ...], int]:
     """Band height 1 everywhere, then greedy cuts while the arena falls
-    (``prune``: only at tensors of at most a quarter of that first arena: a
-    cut keeps its tensor whole)."""
+    (``prune``: after the first round, only the cuts that lowered the arena
+    on their own are tried again)."""
     config = (Segment(0, len(ops) - 1, 1),)
     best = arena(config)
     candidates = cut_candidates(module, ops)
-    if prune:
-        candidates = [k for k in candidates if ops[k].bytes * 4 <= best]
     while True:
         trials = [(arena(_cut(config, k)), k) for k in candidates
                   if any(s.lo <= k < s.hi for s in config)]
+        if prune:
+            candidates = [k for size, k in trials if size < best]
         if not trials or min(trials)[0] >= best:
             return config, best
         best, k = min(trials)

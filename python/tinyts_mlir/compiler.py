@@ -291,19 +291,25 @@ class CompiledModel:
         result = host.run_executable(self._host_exe, data, self._output_bytes)
         return self._outputs(result.output)
 
-    def build_cortex_m7(self, dsp: bool = True) -> Path:
+    def build_cortex_m7(self, dsp: bool = True, mcu_limits: bool = True) -> Path:
+        """Cross-compile the model with the harness into an ELF for the emulated
+        board. ``mcu_limits=False`` lifts the real MCU's limits the linker
+        script enforces (STM32F767: 2 MiB flash, 512 KiB SRAM) to QEMU's 4 MiB
+        each, to measure models too big for that MCU."""
         from .targets import cortex_m7
 
         d = self._dir()
-        return cortex_m7.build_elf(self._sources(), [d, d / "runtime"],
-                                   d / ("build-m7" if dsp else "build-m7-nodsp"),
-                                   dsp=dsp, name="model")
+        limits = {} if mcu_limits else {"flash_limit": None, "ram_limit": None}
+        build = ("build-m7" if dsp else "build-m7-nodsp") + ("" if mcu_limits else "-qemu")
+        return cortex_m7.build_elf(self._sources(), [d, d / "runtime"], d / build,
+                                   dsp=dsp, name="model", **limits)
 
-    def run_on_cortex_m7(self, *xs: np.ndarray, dsp: bool = True):
-        """Run on the emulated Cortex-M7; returns (outputs, RunResult, SectionSizes)."""
+    def run_on_cortex_m7(self, *xs: np.ndarray, dsp: bool = True, mcu_limits: bool = True):
+        """Run on the emulated Cortex-M7; returns (outputs, RunResult, SectionSizes).
+        ``mcu_limits``: see :meth:`build_cortex_m7`."""
         from .targets import cortex_m7
 
-        elf = self.build_cortex_m7(dsp=dsp)
+        elf = self.build_cortex_m7(dsp=dsp, mcu_limits=mcu_limits)
         result = cortex_m7.run_elf(elf, self._check_inputs(xs), self._output_bytes)
         return self._outputs(result.output), result, cortex_m7.section_sizes(elf)
 

@@ -30,17 +30,27 @@ from . import pipeline
 from .progress import Progress
 
 # Cost model of the instruction budget, calibrated on the emulated Cortex-M7
-# (mlc_vww_96_int8 and mlc_kws_ref_model split at band heights 1 and 2: each
-# extra kernel call costs ~2.1-3.1k instructions of set-up; a convolution
-# computes output pixels in pairs, the odd last pixel of a call in a slower
-# one-pixel kernel; layer-wise, conv-heavy models run at 0.36-0.55 MAC per
-# instruction).
-CALL_OVERHEAD_INSTRUCTIONS = 2100
-# The conv kernel's one-pixel tail costs 0.58 of a pixel pair (kws 1x1 and
-# 10x4 convs, kernel_bench on the M7), 0.16 of a pixel more than its share;
-# but with 0.16 the search takes band height 1 on vww_96 (3-pixel rows),
-# measured +7.5% on the M7 (estimate < 5%). Kept at the calibrated 1.0 (a
-# whole pixel per odd call) until the per-call cost is recalibrated.
+# (benchmarks/kernel_bench.py --band-height 1 on mlc_vww_96_int8 and
+# mlc_kws_ref_model; whole models layer-wise and at band heights 1 and 2,
+# kws, vww_96 and person_detect). An extra kernel call costs
+# CALL_OVERHEAD_INSTRUCTIONS (arguments, geometry, pools and element-wise
+# ops) plus, for a convolution or depthwise convolution, a set-up per output
+# channel: the conv kernel's requantization check and per-channel set-up
+# (~400 per call at 16 channels, ~1.5k at 64), the depthwise kernel's
+# per-group weight unpacking and requantization constants (630 per call at 8
+# channels, 2.5k at 64). kws / ds_cnn at band height 1: 465k extra measured
+# (+7.9%), 209k at band height 2 (220k measured). A flat 2.1k per call
+# over-charged the thin early layers and under-charged the 128-256-channel
+# late ones.
+CALL_OVERHEAD_INSTRUCTIONS = 300
+CHANNEL_OVERHEAD_INSTRUCTIONS = {"tinyts.conv2d": 18, "tinyts.depthwise_conv2d": 35}
+# A convolution computes output pixels in pairs, the odd last pixel of a call
+# in a one-pixel kernel. On layers that fold their requantization it costs
+# 0.58 of a pair (kws), but vww_96's pruned 3x3-row pointwise layers (exact
+# requantizer, dead channels re-classified every call) pay about a pair per
+# odd call (kernel_bench: 34-50k per extra call); 1.0 keeps vww_96 at band
+# height 1 estimated at 939k (894k measured, +6.7%: not chosen). With 0.16
+# the search took band height 1 on vww_96 (+7.5% measured).
 ODD_PIXEL_WASTE = 1.0
 MACS_PER_INSTRUCTION = 0.45
 MAX_OVERHEAD = 0.05
@@ -71,6 +81,8 @@ class RowMapOp:
     width: int = 1  # output columns
     pair_macs: int = 0  # MACs per output pixel of a convolution (pixel pairs)
     bytes: int = 0  # of its result
+    kind: str = ""  # op name (per-channel call cost: CHANNEL_OVERHEAD_INSTRUCTIONS)
+    channels: int = 0  # output channels
 
 
 def segments_option(segments: tuple[Segment, ...]) -> str:
@@ -91,7 +103,9 @@ def row_map_ops(module: ir.Module) -> list[RowMapOp]:
             ops.append(RowMapOp(position=pos,
                                 rows=shape[1] if len(shape) == 4 else 1,
                                 width=shape[2] if len(shape) == 4 else 1,
-                                pair_macs=pair_macs, bytes=math.prod(shape)))
+                                pair_macs=pair_macs, bytes=math.prod(shape),
+                                kind=op.operation.name,
+                                channels=shape[3] if len(shape) == 4 else 1))
     return ops
 
 
@@ -131,15 +145,24 @@ def _odd_pixel_waste(op: RowMapOp, rows: int) -> float:
             if (rows * op.width) % 2 else 0.0)
 
 
+def call_overhead(op: RowMapOp) -> float:
+    """Instructions of set-up one extra kernel call of ``op`` costs."""
+    return (CALL_OVERHEAD_INSTRUCTIONS
+            + CHANNEL_OVERHEAD_INSTRUCTIONS.get(op.kind, 0) * op.channels)
+
+
 def extra_instructions(ops: list[RowMapOp], segments: tuple[Segment, ...]) -> float:
     """Estimated instructions splitting adds: set-up per extra call, plus the
     odd-pixel waste of the convolutions' bands against their whole call."""
-    extra = extra_calls(ops, segments) * CALL_OVERHEAD_INSTRUCTIONS
+    extra = 0.0
     for s in segments:
         if s.height == UNSPLIT:
             continue
         for op in ops[s.lo:s.hi + 1]:
-            if op.pair_macs and op.rows >= MIN_ROWS and op.rows > s.height:
+            if op.rows < MIN_ROWS or op.rows <= s.height:
+                continue
+            extra += (math.ceil(op.rows / s.height) - 1) * call_overhead(op)
+            if op.pair_macs:
                 bands = [min(s.height, op.rows - r) for r in range(0, op.rows, s.height)]
                 extra += (sum(_odd_pixel_waste(op, b) for b in bands)
                           - _odd_pixel_waste(op, op.rows))

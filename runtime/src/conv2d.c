@@ -456,7 +456,40 @@ static __attribute__((noinline)) int conv_requant_class(const int32_t *bias, con
   // |b| <= headroom <=> (uint32)(b + headroom) <= 2 headroom (headroom < 2^30).
   const uint32_t h = (uint32_t)headroom, h2 = 2u * h;
   int32_t c = 0;
-  // The leading channels that fold: shift in [-22, -1], bias in range.
+  // The leading quads of channels that fold (shift in [-22, -1], bias in
+  // range), four channels per branch: s + 22 and ~s = -1 - s are both below
+  // 2^31 (as unsigned) exactly when -22 <= s <= -1, b + h and h - b exactly
+  // when -h <= b <= h (h < 2^30).  Every call of a banded layer pays this.
+#define TINYTS_CONV_FOLD_BITS(S)                                               \
+  (((uint32_t)(S) + 22u) | ~(uint32_t)(S))
+#define TINYTS_CONV_BIAS_BITS(B) (((uint32_t)(B) + h) | (h - (uint32_t)(B)))
+  if (bias) {
+    for (; c + 4 <= n; c += 4) {
+      const uint32_t bad =
+          TINYTS_CONV_FOLD_BITS(shift[c]) |
+          TINYTS_CONV_FOLD_BITS(shift[c + 1]) |
+          TINYTS_CONV_FOLD_BITS(shift[c + 2]) |
+          TINYTS_CONV_FOLD_BITS(shift[c + 3]) | TINYTS_CONV_BIAS_BITS(bias[c]) |
+          TINYTS_CONV_BIAS_BITS(bias[c + 1]) |
+          TINYTS_CONV_BIAS_BITS(bias[c + 2]) |
+          TINYTS_CONV_BIAS_BITS(bias[c + 3]);
+      if (bad >> 31)
+        break;
+    }
+  } else {
+    for (; c + 4 <= n; c += 4) {
+      const uint32_t bad =
+          TINYTS_CONV_FOLD_BITS(shift[c]) |
+          TINYTS_CONV_FOLD_BITS(shift[c + 1]) |
+          TINYTS_CONV_FOLD_BITS(shift[c + 2]) |
+          TINYTS_CONV_FOLD_BITS(shift[c + 3]);
+      if (bad >> 31)
+        break;
+    }
+  }
+#undef TINYTS_CONV_FOLD_BITS
+#undef TINYTS_CONV_BIAS_BITS
+  // The rest (a quad that failed, n % 4 channels) one by one.
   if (bias) {
     for (; c < n; ++c)
       if ((uint32_t)(shift[c] + 22) > 21u || (uint32_t)bias[c] + h > h2)

@@ -328,50 +328,326 @@ TINYTS_DW_S1_FN(dw_row3x3_s1_clamp_e, 0, 0)
 TINYTS_DW_S1_FN(dw_row3x3_s1_clamp_o, 0, 1)
 #undef TINYTS_DW_S1_FN
 
-/// Output channels [oc0, oc1) in groups of four (oc1 - oc0 a multiple of 4),
-/// every output pixel; kh <= TINYTS_DW_GROUP_ROWS.  Without `bcast` (depth
-/// multiplier 1) group oc reads input channels oc..oc+3; with it, the four
-/// output channels share input channel oc / depth_multiplier.  Each group's
-/// weights are unpacked once into wk; interior 3x3 windows are unrolled.
-/// The groups loop in here, so that what does not depend on the group (the
-/// row kernel's geometry and constants) is set up once per call: a banded
-/// layer calls this once per band.  Out of line so that its loops get the
-/// registers to themselves.
-static __attribute__((noinline)) void dw_group_pixels(
-    const tinyts_rows *in, int32_t oc0, int32_t oc1, int32_t depth_multiplier,
-    int32_t in_h, int32_t in_w, int32_t in_pix_stride,
-    const int8_t *filter_base, int32_t out_c, const int32_t *bias_base,
-    int8_t *output_base, int32_t out_h, int32_t out_w, int32_t out_row_stride,
+/// What the groups of one dw_group_pixels call share: the call's parameters
+/// (read through one pointer, so that a group's set-up and its rows keep
+/// few values live) and the interior pixel range of the row kernel.
+typedef struct {
+  const tinyts_rows *in;
+  const int8_t *filter;
+  const int32_t *bias, *multiplier, *shift;
+  int8_t *output;
+  int32_t out_c, depth_multiplier;
+  int32_t in_h, in_w, in_pix_stride;
+  int32_t out_h, out_w, out_row_stride, out_pix_stride;
+  int32_t kh, kw, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
+  int32_t input_offset, output_offset, act_min, act_max, headroom;
+  int32_t row_x0, row_x1; // interior pixels of a full-height 3x3 row
+  int full_range, is3x3, pairs_s1;
+} dw_call;
+
+/// The input window of one output row, shared by every group: in-bounds
+/// kernel rows [ky0, ky1) at rp[ky] (channel 0, column 0) and, when all kh
+/// rows are in bounds, the distances from row 0 to rows 1 and 2.
+typedef struct {
+  const int8_t *rp[TINYTS_DW_GROUP_ROWS];
+  int32_t ky0, ky1, rows_full;
+  intptr_t d1, d2;
+} dw_row_geo;
+
+/// The window of output row oy.
+TINYTS_INLINE void dw_row_geometry(const dw_call *cl, int32_t oy,
+                                   dw_row_geo *g) {
+  const int32_t iy0 = oy * cl->stride_h - cl->pad_top;
+  int32_t ky0, ky1;
+  dw_tap_range(iy0, cl->in_h, cl->kh, cl->dil_h, &ky0, &ky1);
+  g->ky0 = ky0;
+  g->ky1 = ky1;
+  g->rows_full = ky0 == 0 && ky1 == cl->kh;
+  dw_fill_rows(cl->in, iy0 + ky0 * cl->dil_h, cl->dil_h, ky1 - ky0, 0,
+               g->rp + ky0);
+  if (g->rows_full && cl->kh >= 3) {
+    g->d1 = dw_dist(g->rp[0], g->rp[1]);
+    g->d2 = dw_dist(g->rp[0], g->rp[2]);
+  }
+}
+
+/// The four channels' weights unpacked once (tap t: wk[2t] channels 0 and
+/// 2, wk[2t + 1] channels 1 and 3), and their biases, multipliers, right
+/// shifts and folded rounding terms; returns non-zero if the group may use
+/// the folded requantization (tinyts_requant_folded: fast requantization,
+/// e <= 22, |b| <= headroom <=> b + headroom in [0, 2 headroom]).  The
+/// set-up every call of a banded layer repeats for every group: straight-line
+/// code, no branch per channel.
+TINYTS_INLINE int dw_group_setup(const dw_call *cl, dw_row_ctx *ctx,
+                                 int32_t oc, int32_t taps) {
+  static const int32_t zeros[4] = {0, 0, 0, 0};
+  const int32_t out_c = cl->out_c;
+  const int8_t *fp = cl->filter + oc;
+  uint32_t *wp = ctx->wk;
+#define TINYTS_DW_UNPACK_TAP()                                                 \
+  do {                                                                         \
+    const uint32_t wv_ = (uint32_t)tinyts_read_s32(fp);                        \
+    fp += out_c;                                                               \
+    wp[0] = __sxtb16(wv_);                                                     \
+    wp[1] = tinyts_sxtb16_ror8(wv_);                                           \
+    wp += 2;                                                                   \
+  } while (0)
+  if (taps == 9) {
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+  } else {
+    for (int32_t t = 0; t < taps; ++t)
+      TINYTS_DW_UNPACK_TAP();
+  }
+#undef TINYTS_DW_UNPACK_TAP
+  const int32_t *const sh = cl->shift + oc, *const mu = cl->multiplier + oc;
+  const int32_t *const bs = cl->bias ? cl->bias + oc : zeros;
+  const int32_t e0 = -sh[0], e1 = -sh[1], e2 = -sh[2], e3 = -sh[3];
+  const int32_t b0 = bs[0], b1 = bs[1], b2 = bs[2], b3 = bs[3];
+  const int32_t m0 = mu[0], m1 = mu[1], m2 = mu[2], m3 = mu[3];
+  ctx->b[0] = b0;
+  ctx->b[1] = b1;
+  ctx->b[2] = b2;
+  ctx->b[3] = b3;
+  ctx->m[0] = m0;
+  ctx->m[1] = m1;
+  ctx->m[2] = m2;
+  ctx->m[3] = m3;
+  ctx->e[0] = e0;
+  ctx->e[1] = e1;
+  ctx->e[2] = e2;
+  ctx->e[3] = e3;
+  // Sign-bit tests, no branch: e - 1 and 22 - e are both below 2^31 (as
+  // unsigned) exactly when 1 <= e <= 22, b + h and h - b exactly when
+  // -h <= b <= h (h = headroom < 2^30); a negative headroom sets the bit.
+  const uint32_t h = (uint32_t)cl->headroom;
+#define TINYTS_DW_FOLD_BITS(E, B)                                              \
+  (((uint32_t)(E) - 1u) | (22u - (uint32_t)(E)) | ((uint32_t)(B) + h) |        \
+   (h - (uint32_t)(B)))
+  const uint32_t bad =
+      h | TINYTS_DW_FOLD_BITS(e0, b0) | TINYTS_DW_FOLD_BITS(e1, b1) |
+      TINYTS_DW_FOLD_BITS(e2, b2) | TINYTS_DW_FOLD_BITS(e3, b3);
+#undef TINYTS_DW_FOLD_BITS
+  if (bad >> 31)
+    return 0;
+  // rnd = 2^(e-1) + (output_offset << e) = (2 output_offset + 1) << (e - 1)
+  // (mod 2^32).
+  const uint32_t o21 = 2u * (uint32_t)cl->output_offset + 1u;
+  ctx->r[0] = (int32_t)(o21 << (e0 - 1));
+  ctx->r[1] = (int32_t)(o21 << (e1 - 1));
+  ctx->r[2] = (int32_t)(o21 << (e2 - 1));
+  ctx->r[3] = (int32_t)(o21 << (e3 - 1));
+  return 1;
+}
+
+/// One group of four output channels (oc: its first), every output row of
+/// the call.  *g holds the window of the current row: formed once by
+/// dw_group_pixels for a one-row call (`formed`), else here row by row.
+TINYTS_INLINE void dw_group_body(const dw_call *cl, dw_row_ctx *ctx,
+                                 int32_t oc, dw_row_geo *g, int formed,
+                                 int bcast) {
+  const int32_t kh = cl->kh, kw = cl->kw, taps = kh * kw;
+  const int is3x3 = cl->is3x3, full_range = cl->full_range;
+  const int fold = dw_group_setup(cl, ctx, oc, taps);
+  const uint32_t *const wk = ctx->wk;
+  // Input channel of the group: byte offset added to every row address.
+  const int32_t ch = bcast ? oc / cl->depth_multiplier : oc;
+  // The call's parameters are read from *cl where they are used, not
+  // copied into locals: the copies would be spilled, and a banded layer
+  // pays this prologue for every group of every call.
+  const uint32_t off2 = ctx->off2; // for the tap macros
+  const int32_t input_offset = ctx->input_offset;
+  const int row_kernel = is3x3 && fold;
+  int8_t *orow = cl->output + oc;
+  for (int32_t oy = 0; oy < cl->out_h; ++oy, orow += cl->out_row_stride) {
+    if (!formed)
+      dw_row_geometry(cl, oy, g);
+    const int32_t ky0 = g->ky0, ky1 = g->ky1;
+    const int rows_full = g->rows_full;
+    int8_t *o = orow;
+    int32_t rx0 = cl->out_w, rx1 = cl->out_w;
+    if (row_kernel && rows_full) {
+      rx0 = cl->row_x0;
+      rx1 = cl->row_x1;
+      ctx->d1 = g->d1;
+      ctx->d2 = g->d2;
+    }
+    for (int32_t ox = 0; ox < cl->out_w; ++ox, o += cl->out_pix_stride) {
+      if (ox == rx0) {
+        const int32_t ix = rx0 * cl->stride_w - cl->pad_left;
+        const int8_t *xp = g->rp[0] + ix * cl->in_pix_stride + ch;
+        if (bcast) {
+          if (full_range)
+            dw_row3x3_full_bc(xp, o, rx1 - rx0, ctx);
+          else
+            dw_row3x3_clamp_bc(xp, o, rx1 - rx0, ctx);
+        } else if (cl->pairs_s1 && rx1 - rx0 >= 4) {
+          // Pairs of pixels, then a lone last one.
+          const int32_t n = rx1 - rx0, np = n >> 1;
+          if (full_range) {
+            dw_row3x3_s1_full_e(xp, o, np, ctx);
+            dw_row3x3_s1_full_o(xp, o, np, ctx);
+          } else {
+            dw_row3x3_s1_clamp_e(xp, o, np, ctx);
+            dw_row3x3_s1_clamp_o(xp, o, np, ctx);
+          }
+          if (n & 1) {
+            const int8_t *xl = xp + 2 * np * ctx->x_col;
+            int8_t *ol = o + 2 * np * cl->out_pix_stride;
+            if (full_range)
+              dw_row3x3_full(xl, ol, 1, ctx);
+            else
+              dw_row3x3_clamp(xl, ol, 1, ctx);
+          }
+        } else if (full_range) {
+          dw_row3x3_full(xp, o, rx1 - rx0, ctx);
+        } else {
+          dw_row3x3_clamp(xp, o, rx1 - rx0, ctx);
+        }
+        o += (rx1 - rx0 - 1) * cl->out_pix_stride;
+        ox = rx1 - 1;
+        continue;
+      }
+      const int32_t ix0 = ox * cl->stride_w - cl->pad_left;
+      int32_t a0 = ctx->b[0], a1 = ctx->b[1], a2 = ctx->b[2], a3 = ctx->b[3];
+      if (!bcast && is3x3 && rows_full && ix0 >= 0 &&
+          ix0 + 2 * cl->dil_w < cl->in_w) {
+        const int32_t xo = ix0 * cl->in_pix_stride + ch;
+        const int8_t *xp = g->rp[0] + xo;
+        TINYTS_DW_TAPW(xp, wk[0], wk[1]);
+        TINYTS_DW_TAPW(xp + ctx->x_col, wk[2], wk[3]);
+        TINYTS_DW_TAPW(xp + 2 * ctx->x_col, wk[4], wk[5]);
+        xp = g->rp[1] + xo;
+        TINYTS_DW_TAPW(xp, wk[6], wk[7]);
+        TINYTS_DW_TAPW(xp + ctx->x_col, wk[8], wk[9]);
+        TINYTS_DW_TAPW(xp + 2 * ctx->x_col, wk[10], wk[11]);
+        xp = g->rp[2] + xo;
+        TINYTS_DW_TAPW(xp, wk[12], wk[13]);
+        TINYTS_DW_TAPW(xp + ctx->x_col, wk[14], wk[15]);
+        TINYTS_DW_TAPW(xp + 2 * ctx->x_col, wk[16], wk[17]);
+      } else if (!bcast && is3x3 && rows_full) {
+        // A left / right border pixel of a full-height 3x3 window: the
+        // in-bounds columns, three rows each.
+        int32_t kx0, kx1;
+        dw_tap_range(ix0, cl->in_w, 3, cl->dil_w, &kx0, &kx1);
+        const int32_t xo =
+            (ix0 + kx0 * cl->dil_w) * cl->in_pix_stride + ch;
+        const int8_t *x0 = g->rp[0] + xo;
+        const intptr_t d1 = dw_dist(g->rp[0], g->rp[1]);
+        const intptr_t d2 = dw_dist(g->rp[0], g->rp[2]);
+        const uint32_t *wp = wk + 2 * kx0;
+        for (int32_t kx = kx0; kx < kx1; ++kx, x0 += ctx->x_col, wp += 2) {
+          TINYTS_DW_TAPW(x0, wp[0], wp[1]);
+          TINYTS_DW_TAPW(dw_at(x0, d1), wp[6], wp[7]);
+          TINYTS_DW_TAPW(dw_at(x0, d2), wp[12], wp[13]);
+        }
+      } else {
+        int32_t kx0, kx1;
+        dw_tap_range(ix0, cl->in_w, kw, cl->dil_w, &kx0, &kx1);
+        const int32_t xo =
+            (ix0 + kx0 * cl->dil_w) * cl->in_pix_stride + ch;
+        for (int32_t ky = ky0; ky < ky1; ++ky) {
+          const int8_t *xp = g->rp[ky] + xo;
+          const uint32_t *wp = wk + 2 * (ky * kw + kx0);
+          for (int32_t kx = kx0; kx < kx1; ++kx, xp += ctx->x_col, wp += 2)
+            TINYTS_DW_TAPX(xp, wp[0], wp[1], bcast);
+        }
+      }
+      if (fold) {
+        const int32_t lo = full_range ? -128 : cl->act_min;
+        const int32_t hi = full_range ? 127 : cl->act_max;
+#define TINYTS_DW_FOLDED(A, I)                                                 \
+  tinyts_clamp_s8(                                                             \
+      tinyts_requant_folded((A), ctx->m[I], ctx->r[I], ctx->e[I]),             \
+      full_range, lo, hi)
+        o[0] = TINYTS_DW_FOLDED(a0, 0);
+        o[1] = TINYTS_DW_FOLDED(a1, 1);
+        o[2] = TINYTS_DW_FOLDED(a2, 2);
+        o[3] = TINYTS_DW_FOLDED(a3, 3);
+#undef TINYTS_DW_FOLDED
+      } else {
+        const int32_t *const mu = cl->multiplier + oc;
+        const int32_t *const sh = cl->shift + oc;
+        const int32_t oo = cl->output_offset;
+        const int32_t lo = cl->act_min, hi = cl->act_max;
+        o[0] = tinyts_requant_s8(a0, mu[0], sh[0], oo, lo, hi);
+        o[1] = tinyts_requant_s8(a1, mu[1], sh[1], oo, lo, hi);
+        o[2] = tinyts_requant_s8(a2, mu[2], sh[2], oo, lo, hi);
+        o[3] = tinyts_requant_s8(a3, mu[3], sh[3], oo, lo, hi);
+      }
+    }
+  }
+}
+
+/// dw_group_body for depth multiplier 1 and for broadcast groups; out of
+/// line so that a group's loops get the registers to themselves.
+static __attribute__((noinline)) void
+dw_group_dm1(const dw_call *cl, dw_row_ctx *ctx, int32_t oc, dw_row_geo *g,
+             int formed) {
+  dw_group_body(cl, ctx, oc, g, formed, 0);
+}
+
+static __attribute__((noinline)) void
+dw_group_bc(const dw_call *cl, dw_row_ctx *ctx, int32_t oc, dw_row_geo *g,
+            int formed) {
+  dw_group_body(cl, ctx, oc, g, formed, 1);
+}
+
+/// The call's parameters for dw_group_pixels.
+TINYTS_INLINE void dw_call_init(
+    dw_call *cl, const tinyts_rows *in, int32_t in_h, int32_t in_w,
+    int32_t in_pix_stride, const int8_t *filter, int32_t out_c,
+    int32_t depth_multiplier, const int32_t *bias, int8_t *output,
+    int32_t out_h, int32_t out_w, int32_t out_row_stride,
     int32_t out_pix_stride, int32_t kh, int32_t kw, int32_t stride_h,
     int32_t stride_w, int32_t dil_h, int32_t dil_w, int32_t pad_top,
     int32_t pad_left, int32_t input_offset, int32_t output_offset,
-    const int32_t *multiplier_base, const int32_t *shift_base,
-    int32_t act_min, int32_t act_max, int32_t headroom, int bcast) {
-  dw_row_ctx ctx;
-  uint32_t *const wk = ctx.wk;
-  const int32_t taps = kh * kw;
-  const uint32_t off2 =
-      ((uint32_t)input_offset & 0xFFFFu) | ((uint32_t)input_offset << 16);
-  const int32_t x_col = dil_w * in_pix_stride;
-  const int full_range = act_min == -128 && act_max == 127;
-  const int is3x3 = kh == 3 && kw == 3;
-  // The row kernel's constants that do not depend on the group.
-  ctx.off2 = off2;
-  ctx.input_offset = input_offset;
-  ctx.x_col = x_col;
-  ctx.d1 = dil_h * in->stride; // base + row stride (row tables: per row)
-  ctx.d2 = 2 * ctx.d1;
-  ctx.x_step = stride_w * in_pix_stride;
-  ctx.o_step = out_pix_stride;
-  ctx.lo = act_min;
-  ctx.hi = act_max;
+    const int32_t *multiplier, const int32_t *shift, int32_t act_min,
+    int32_t act_max, int bcast) {
+  cl->in = in;
+  cl->filter = filter;
+  cl->bias = bias;
+  cl->multiplier = multiplier;
+  cl->shift = shift;
+  cl->output = output;
+  cl->out_c = out_c;
+  cl->depth_multiplier = depth_multiplier;
+  cl->in_h = in_h;
+  cl->in_w = in_w;
+  cl->in_pix_stride = in_pix_stride;
+  cl->out_h = out_h;
+  cl->out_w = out_w;
+  cl->out_row_stride = out_row_stride;
+  cl->out_pix_stride = out_pix_stride;
+  cl->kh = kh;
+  cl->kw = kw;
+  cl->stride_h = stride_h;
+  cl->stride_w = stride_w;
+  cl->dil_h = dil_h;
+  cl->dil_w = dil_w;
+  cl->pad_top = pad_top;
+  cl->pad_left = pad_left;
+  cl->input_offset = input_offset;
+  cl->output_offset = output_offset;
+  cl->act_min = act_min;
+  cl->act_max = act_max;
+  cl->headroom = tinyts_fast_requant_headroom(kh * kw);
+  cl->full_range = act_min == -128 && act_max == 127;
+  cl->is3x3 = kh == 3 && kw == 3;
   // Stride 1, dilation 1: the row kernel takes its pixels in pairs (rows of
   // at least 4 interior pixels; shorter ones do not repay the extra calls).
-  const int pairs_s1 = !bcast && stride_w == 1 && dil_w == 1;
+  cl->pairs_s1 = !bcast && stride_w == 1 && dil_w == 1;
   // Interior pixels [row_x0, row_x1) of a full-height 3x3 row go to the row
   // kernel (none: out_w, out_w).
   int32_t row_x0 = out_w, row_x1 = out_w;
-  if (is3x3) {
+  if (cl->is3x3) {
     row_x0 = pad_left <= 0 ? 0 : (pad_left + stride_w - 1) / stride_w;
     const int32_t lim = in_w - 2 * dil_w + pad_left - 1; // ox * sw <= lim
     row_x1 = lim < 0 ? 0 : lim / stride_w + 1;
@@ -381,168 +657,42 @@ static __attribute__((noinline)) void dw_group_pixels(
     if (row_x0 >= row_x1 || (row_x1 - row_x0 < 2 && !bcast))
       row_x0 = row_x1 = out_w;
   }
-  for (int32_t oc = oc0; oc < oc1; oc += 4) {
-    const int32_t ch = bcast ? oc / depth_multiplier : oc; // input channel
-    const int8_t *const filter = filter_base + oc;
-    const int32_t *const bias = bias_base ? bias_base + oc : NULL;
-    int8_t *const output = output_base + oc;
-    const int32_t *const multiplier = multiplier_base + oc;
-    const int32_t *const shift = shift_base + oc;
-    // The group's weights, unpacked once (tap t: wk[2t] channels 0 and 2,
-    // wk[2t + 1] channels 1 and 3).
-    {
-      const int8_t *fp = filter;
-      uint32_t *wp = wk;
-#define TINYTS_DW_UNPACK_TAP()                                                 \
-  do {                                                                         \
-    const uint32_t wv_ = (uint32_t)tinyts_read_s32(fp);                        \
-    fp += out_c;                                                               \
-    wp[0] = __sxtb16(wv_);                                                     \
-    wp[1] = tinyts_sxtb16_ror8(wv_);                                           \
-    wp += 2;                                                                   \
-  } while (0)
-      if (taps == 9) {
-        TINYTS_DW_UNPACK_TAP();
-        TINYTS_DW_UNPACK_TAP();
-        TINYTS_DW_UNPACK_TAP();
-        TINYTS_DW_UNPACK_TAP();
-        TINYTS_DW_UNPACK_TAP();
-        TINYTS_DW_UNPACK_TAP();
-        TINYTS_DW_UNPACK_TAP();
-        TINYTS_DW_UNPACK_TAP();
-        TINYTS_DW_UNPACK_TAP();
-      } else {
-        for (int32_t t = 0; t < taps; ++t)
-          TINYTS_DW_UNPACK_TAP();
-      }
-#undef TINYTS_DW_UNPACK_TAP
-    }
-    // Biases, multipliers and right shifts straight into ctx (the row kernel
-    // and the edge pixels read them there).  Fast requantization is decided
-    // per group (channels with huge biases or shift >= 0 only slow down their
-    // own group); folded requantization (tinyts_requant_folded) needs
-    // e <= 22 on top (|b| <= headroom <=> b + headroom in [0, 2 headroom]).
-    int fold = headroom >= 0;
-    {
-      const uint32_t h = (uint32_t)headroom, h2 = 2u * h;
-      for (int32_t i = 0; i < 4; ++i) {
-        const int32_t sh = shift[i], b = bias ? bias[i] : 0;
-        ctx.b[i] = b;
-        ctx.m[i] = multiplier[i];
-        ctx.e[i] = -sh;
-        if ((uint32_t)(sh + 22) > 21u || (uint32_t)b + h > h2)
-          fold = 0;
-      }
-    }
-    if (fold)
-      for (int32_t i = 0; i < 4; ++i)
-        ctx.r[i] = tinyts_folded_rnd(ctx.e[i], output_offset);
-    const int row_kernel = is3x3 && fold;
-    for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t iy0 = oy * stride_h - pad_top;
-      int32_t ky0, ky1;
-      dw_tap_range(iy0, in_h, kh, dil_h, &ky0, &ky1);
-      const int rows_full = ky0 == 0 && ky1 == kh;
-      int8_t *o = output + oy * out_row_stride;
-      // Addresses of the in-bounds window rows (rp[ky], channel ch, column 0).
-      const int8_t *rp[TINYTS_DW_GROUP_ROWS];
-      dw_fill_rows(in, iy0 + ky0 * dil_h, dil_h, ky1 - ky0, ch, rp + ky0);
-      int32_t rx0 = out_w, rx1 = out_w;
-      if (row_kernel && rows_full) {
-        rx0 = row_x0;
-        rx1 = row_x1;
-        if (in->tmask) { // row table: rows at per-row distances
-          ctx.d1 = dw_dist(rp[0], rp[1]);
-          ctx.d2 = dw_dist(rp[0], rp[2]);
-        }
-      }
-      for (int32_t ox = 0; ox < out_w; ++ox, o += out_pix_stride) {
-        if (ox == rx0) {
-          const int8_t *xp = rp[0] + (rx0 * stride_w - pad_left) * in_pix_stride;
-          if (bcast) {
-            if (full_range)
-              dw_row3x3_full_bc(xp, o, rx1 - rx0, &ctx);
-            else
-              dw_row3x3_clamp_bc(xp, o, rx1 - rx0, &ctx);
-          } else if (pairs_s1 && rx1 - rx0 >= 4) {
-            // Pairs of pixels, then a lone last one.
-            const int32_t n = rx1 - rx0, np = n >> 1;
-            if (full_range) {
-              dw_row3x3_s1_full_e(xp, o, np, &ctx);
-              dw_row3x3_s1_full_o(xp, o, np, &ctx);
-            } else {
-              dw_row3x3_s1_clamp_e(xp, o, np, &ctx);
-              dw_row3x3_s1_clamp_o(xp, o, np, &ctx);
-            }
-            if (n & 1) {
-              const int8_t *xl = xp + 2 * np * ctx.x_col;
-              int8_t *ol = o + 2 * np * out_pix_stride;
-              if (full_range)
-                dw_row3x3_full(xl, ol, 1, &ctx);
-              else
-                dw_row3x3_clamp(xl, ol, 1, &ctx);
-            }
-          } else if (full_range) {
-            dw_row3x3_full(xp, o, rx1 - rx0, &ctx);
-          } else {
-            dw_row3x3_clamp(xp, o, rx1 - rx0, &ctx);
-          }
-          o += (rx1 - rx0 - 1) * out_pix_stride;
-          ox = rx1 - 1;
-          continue;
-        }
-        const int32_t ix0 = ox * stride_w - pad_left;
-        int32_t a0 = ctx.b[0], a1 = ctx.b[1], a2 = ctx.b[2], a3 = ctx.b[3];
-        if (!bcast && is3x3 && rows_full && ix0 >= 0 &&
-            ix0 + 2 * dil_w < in_w) {
-          const int32_t xo = ix0 * in_pix_stride;
-          const int8_t *xp = rp[0] + xo;
-          TINYTS_DW_TAPW(xp, wk[0], wk[1]);
-          TINYTS_DW_TAPW(xp + x_col, wk[2], wk[3]);
-          TINYTS_DW_TAPW(xp + 2 * x_col, wk[4], wk[5]);
-          xp = rp[1] + xo;
-          TINYTS_DW_TAPW(xp, wk[6], wk[7]);
-          TINYTS_DW_TAPW(xp + x_col, wk[8], wk[9]);
-          TINYTS_DW_TAPW(xp + 2 * x_col, wk[10], wk[11]);
-          xp = rp[2] + xo;
-          TINYTS_DW_TAPW(xp, wk[12], wk[13]);
-          TINYTS_DW_TAPW(xp + x_col, wk[14], wk[15]);
-          TINYTS_DW_TAPW(xp + 2 * x_col, wk[16], wk[17]);
-        } else {
-          int32_t kx0, kx1;
-          dw_tap_range(ix0, in_w, kw, dil_w, &kx0, &kx1);
-          const int32_t xo = (ix0 + kx0 * dil_w) * in_pix_stride;
-          for (int32_t ky = ky0; ky < ky1; ++ky) {
-            const int8_t *xp = rp[ky] + xo;
-            const uint32_t *wp = wk + 2 * (ky * kw + kx0);
-            for (int32_t kx = kx0; kx < kx1; ++kx, xp += x_col, wp += 2)
-              TINYTS_DW_TAPX(xp, wp[0], wp[1], bcast);
-          }
-        }
-        if (fold) {
-          if (full_range) {
-            o[0] = tinyts_clamp_s8(tinyts_requant_folded(a0, ctx.m[0], ctx.r[0], ctx.e[0]), 1, -128, 127);
-            o[1] = tinyts_clamp_s8(tinyts_requant_folded(a1, ctx.m[1], ctx.r[1], ctx.e[1]), 1, -128, 127);
-            o[2] = tinyts_clamp_s8(tinyts_requant_folded(a2, ctx.m[2], ctx.r[2], ctx.e[2]), 1, -128, 127);
-            o[3] = tinyts_clamp_s8(tinyts_requant_folded(a3, ctx.m[3], ctx.r[3], ctx.e[3]), 1, -128, 127);
-          } else {
-            o[0] = tinyts_clamp_s8(tinyts_requant_folded(a0, ctx.m[0], ctx.r[0], ctx.e[0]), 0, act_min, act_max);
-            o[1] = tinyts_clamp_s8(tinyts_requant_folded(a1, ctx.m[1], ctx.r[1], ctx.e[1]), 0, act_min, act_max);
-            o[2] = tinyts_clamp_s8(tinyts_requant_folded(a2, ctx.m[2], ctx.r[2], ctx.e[2]), 0, act_min, act_max);
-            o[3] = tinyts_clamp_s8(tinyts_requant_folded(a3, ctx.m[3], ctx.r[3], ctx.e[3]), 0, act_min, act_max);
-          }
-        } else {
-          o[0] = tinyts_requant_s8(a0, multiplier[0], shift[0], output_offset,
-                                   act_min, act_max);
-          o[1] = tinyts_requant_s8(a1, multiplier[1], shift[1], output_offset,
-                                   act_min, act_max);
-          o[2] = tinyts_requant_s8(a2, multiplier[2], shift[2], output_offset,
-                                   act_min, act_max);
-          o[3] = tinyts_requant_s8(a3, multiplier[3], shift[3], output_offset,
-                                   act_min, act_max);
-        }
-      }
-    }
+  cl->row_x0 = row_x0;
+  cl->row_x1 = row_x1;
+}
+
+/// Output channels [0, oc1) in groups of four (oc1 a multiple of 4), every
+/// output pixel; kh <= TINYTS_DW_GROUP_ROWS.  Without `bcast` (depth
+/// multiplier 1) group oc reads input channels oc..oc+3; with it, the four
+/// output channels share input channel oc / depth_multiplier.  Each group's
+/// weights are unpacked once into ctx->wk; interior 3x3 windows are
+/// unrolled.  What does not depend on the group (the row kernel's geometry
+/// and constants and, for a one-row call, the input window) is set up once
+/// per call: a banded layer calls this once per band.
+static __attribute__((noinline)) void dw_group_pixels(const dw_call *cl,
+                                                      int32_t oc1, int bcast) {
+  dw_row_ctx ctx;
+  const int32_t input_offset = cl->input_offset;
+  ctx.off2 =
+      ((uint32_t)input_offset & 0xFFFFu) | ((uint32_t)input_offset << 16);
+  ctx.input_offset = input_offset;
+  ctx.x_col = cl->dil_w * cl->in_pix_stride;
+  ctx.x_step = cl->stride_w * cl->in_pix_stride;
+  ctx.o_step = cl->out_pix_stride;
+  ctx.lo = cl->act_min;
+  ctx.hi = cl->act_max;
+  // A one-row call (a band of height 1) forms its window once for all
+  // groups.
+  dw_row_geo geo;
+  const int formed = cl->out_h == 1;
+  if (formed)
+    dw_row_geometry(cl, 0, &geo);
+  if (bcast) {
+    for (int32_t oc = 0; oc < oc1; oc += 4)
+      dw_group_bc(cl, &ctx, oc, &geo, formed);
+  } else {
+    for (int32_t oc = 0; oc < oc1; oc += 4)
+      dw_group_dm1(cl, &ctx, oc, &geo, formed);
   }
 }
 #endif
@@ -693,6 +843,20 @@ static __attribute__((noinline)) void dw_pixels_s8(
   }
 }
 
+#if TINYTS_DSP
+/// dw_pixels_s8 for the call described by *cl.
+static __attribute__((noinline)) void dw_pixels_call(const dw_call *cl,
+                                                     int32_t c_done) {
+  dw_pixels_s8(cl->in, cl->in_h, cl->in_w, cl->out_c / cl->depth_multiplier,
+               cl->in_pix_stride, cl->filter, cl->bias, cl->output,
+               cl->out_h, cl->out_w, cl->depth_multiplier, cl->out_row_stride,
+               cl->out_pix_stride, cl->kh, cl->kw, cl->stride_h, cl->stride_w,
+               cl->dil_h, cl->dil_w, cl->pad_top, cl->pad_left,
+               cl->input_offset, cl->output_offset, cl->multiplier, cl->shift,
+               cl->act_min, cl->act_max, c_done);
+}
+#endif
+
 /// Both public entry points.
 TINYTS_INLINE void depthwise_any(
     const tinyts_rows *in, int32_t in_h, int32_t in_w, int32_t in_c,
@@ -706,7 +870,6 @@ TINYTS_INLINE void depthwise_any(
   int32_t c_done = 0; // channels [0, c_done) already computed
 #if TINYTS_DSP
   const int32_t out_c = in_c * depth_multiplier;
-  const int32_t headroom = tinyts_fast_requant_headroom(kh * kw);
   const int group_ok =
       kh * kw <= TINYTS_DW_MAX_TAPS && kh <= TINYTS_DW_GROUP_ROWS;
   // Tiny outputs (the 3x3 tails of MobileNets) are all edge pixels but one:
@@ -715,23 +878,40 @@ TINYTS_INLINE void depthwise_any(
   if (depth_multiplier == 1 && group_ok &&
       (out_h * out_w > TINYTS_DW_SMALL_PIX || out_w >= 4)) {
     const int32_t c_end = in_c & ~3;
-    if (c_end > 0)
-      dw_group_pixels(in, 0, c_end, 1, in_h, in_w, in_pix_stride, filter,
-                      out_c, bias, output, out_h, out_w, out_row_stride,
-                      out_pix_stride, kh, kw, stride_h, stride_w, dil_h,
-                      dil_w, pad_top, pad_left, input_offset, output_offset,
-                      multiplier, shift, act_min, act_max, headroom, 0);
+    if (c_end > 0) {
+      dw_call cl;
+      dw_call_init(&cl, in, in_h, in_w, in_pix_stride, filter, out_c, 1, bias,
+                   output, out_h, out_w, out_row_stride, out_pix_stride, kh,
+                   kw, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
+                   input_offset, output_offset, multiplier, shift, act_min,
+                   act_max, 0);
+      dw_group_pixels(&cl, c_end, 0);
+    }
     c_done = c_end;
     if (c_done == in_c)
       return;
   }
   if ((depth_multiplier & 3) == 0 && group_ok) {
     // Groups of four output channels reading one input channel (broadcast).
-    dw_group_pixels(in, 0, out_c, depth_multiplier, in_h, in_w, in_pix_stride,
-                    filter, out_c, bias, output, out_h, out_w, out_row_stride,
-                    out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
-                    pad_top, pad_left, input_offset, output_offset,
-                    multiplier, shift, act_min, act_max, headroom, 1);
+    dw_call cl;
+    dw_call_init(&cl, in, in_h, in_w, in_pix_stride, filter, out_c,
+                 depth_multiplier, bias, output, out_h, out_w, out_row_stride,
+                 out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
+                 pad_top, pad_left, input_offset, output_offset, multiplier,
+                 shift, act_min, act_max, 1);
+    dw_group_pixels(&cl, out_c, 1);
+    return;
+  }
+  {
+    // Through the call's parameters, so that this frame does not also hold
+    // dw_pixels_s8's stack arguments (the group paths' frames stack on it).
+    dw_call cl;
+    dw_call_init(&cl, in, in_h, in_w, in_pix_stride, filter, out_c,
+                 depth_multiplier, bias, output, out_h, out_w, out_row_stride,
+                 out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
+                 pad_top, pad_left, input_offset, output_offset, multiplier,
+                 shift, act_min, act_max, 0);
+    dw_pixels_call(&cl, c_done);
     return;
   }
 #endif

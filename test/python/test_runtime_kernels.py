@@ -619,6 +619,15 @@ _ODD_PIX = [
     (False, 1, 1, 32, 37, 1, 1, 1, (0, 0), (-128, 127), "dead"),
     (False, 3, 5, 8, 6, 1, 1, 1, (0, 0), (-128, 127), False),
     (False, 3, 5, 16, 7, 1, 1, 1, (0, 0), (-128, 127), False),
+    # depthwise group kernel called on one-row bands (the window formed once
+    # for every channel group): kws's 5-wide 3x3x64, depth multiplier 4
+    # (broadcast groups), 5x5, dilation 2, stride 2, channels on the exact
+    # requantizer
+    (True, 5, 5, 64, 1, 3, 1, 1, (1, 1), (-128, 127), False),
+    (True, 6, 7, 3, 4, 3, 1, 1, (1, 1), (-100, 50), True),
+    (True, 8, 7, 12, 1, 5, 1, 1, (2, 2), (-128, 127), False),
+    (True, 9, 9, 4, 1, 3, 1, 2, (2, 2), (-128, 127), True),
+    (True, 10, 9, 8, 1, 3, 2, 1, (0, 1), (-30, 110), True),
 ]
 ODD_BAND_HEIGHTS = (None, 1, 2)  # None: one call for the whole output
 

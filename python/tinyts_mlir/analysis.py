@@ -26,11 +26,13 @@ __all__ = ["MacCount", "OpMacs", "count_macs", "count_macs_raised", "RAISE_PIPEL
 
 @dataclass(frozen=True)
 class OpMacs:
-    """One op: its name, MACs, and output elements (for elementwise ops)."""
+    """One op: its name, MACs, output elements (for elementwise ops) and
+    output channels (the last dimension of its result)."""
 
     op: str
     macs: int
     output_elements: int
+    channels: int = 0
 
 
 @dataclass(frozen=True)
@@ -111,10 +113,10 @@ def count_macs_raised(module: ir.Module | ir.Operation) -> MacCount:
     for op in _walk(root):
         name = op.name
         macs = _macs(op)
-        if macs is not None:
-            per_op.append(OpMacs(name, macs, math.prod(_output_shape(op))))
-        elif name.startswith("tinyts."):
-            per_op.append(OpMacs(name, 0, math.prod(_output_shape(op))))
+        if macs is None and not name.startswith("tinyts."):
+            continue
+        shape = _output_shape(op)
+        per_op.append(OpMacs(name, macs or 0, math.prod(shape), shape[-1] if shape else 0))
     return MacCount(per_op=tuple(per_op))
 
 

@@ -147,8 +147,13 @@ def _odd_pixel_waste(op: RowMapOp, rows: int) -> float:
 
 def call_overhead(op: RowMapOp) -> float:
     """Instructions of set-up one extra kernel call of ``op`` costs."""
-    return (CALL_OVERHEAD_INSTRUCTIONS
-            + CHANNEL_OVERHEAD_INSTRUCTIONS.get(op.kind, 0) * op.channels)
+    return call_overhead_of(op.kind, op.channels)
+
+
+def call_overhead_of(kind: str, channels: int) -> float:
+    """Instructions of set-up one extra call of a ``kind`` op (e.g.
+    ``tinyts.conv2d``) with ``channels`` output channels costs."""
+    return CALL_OVERHEAD_INSTRUCTIONS + CHANNEL_OVERHEAD_INSTRUCTIONS.get(kind, 0) * channels
 
 
 def extra_instructions(ops: list[RowMapOp], segments: tuple[Segment, ...]) -> float:

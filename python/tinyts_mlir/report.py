@@ -97,18 +97,19 @@ def match_split_layers(cm: CompiledModel) -> tuple[dict[int, SplitLayer], list[S
     return mapping, unmatched
 
 
-def _est_instructions(macs: int, split: SplitLayer | None) -> int:
+def _est_instructions(macs: int, split: SplitLayer | None, call_cost: float = 0.0) -> int:
+    """The cost model's instructions: MACs at the kernels' rate, plus
+    ``call_cost`` per extra band call."""
     extra_calls = split.bands - 1 if split else 0
-    return round(macs / autosplit.MACS_PER_INSTRUCTION
-                 + extra_calls * autosplit.CALL_OVERHEAD_INSTRUCTIONS)
+    return round(macs / autosplit.MACS_PER_INSTRUCTION + extra_calls * call_cost)
 
 
 def layer_rows(cm: CompiledModel) -> list[LayerRow]:
     """One row per kernel op of the model before splitting."""
     mapping, _ = match_split_layers(cm)
     return [LayerRow(index=i, op=m.op, macs=m.macs, output_elements=m.output_elements,
-                     split=mapping.get(i), est_instructions=_est_instructions(m.macs,
-                                                                              mapping.get(i)))
+                     split=mapping.get(i), est_instructions=_est_instructions(
+                         m.macs, mapping.get(i), autosplit.call_overhead_of(m.op, m.channels)))
             for i, m in enumerate(cm.layer_macs)]
 
 
@@ -329,11 +330,14 @@ def _layers_html(cm: CompiledModel) -> str:
                       f"({s.bands} bands)</li>" for s in unmatched)
     missing = (f"<p class=note>Split ops not matched to a layer above (their band calls "
                f"are not in the estimate):</p><ul>{missing}</ul>" if missing else "")
+    per_channel = ", ".join(f"{kind.removeprefix('tinyts.')}: {cost}" for kind, cost in
+                            autosplit.CHANNEL_OVERHEAD_INSTRUCTIONS.items())
     note = (f"<p class=note><b>est. instr.</b> is the compiler's cost model "
             f"(<code>tinyts_mlir.autosplit</code>), not a measurement: MACs / "
-            f"{autosplit.MACS_PER_INSTRUCTION} MAC per instruction, plus "
-            f"{autosplit.CALL_OVERHEAD_INSTRUCTIONS:,} instructions per extra band call of a "
-            "split op. Ops without MACs (pools, softmax, add) count only their extra band "
+            f"{autosplit.MACS_PER_INSTRUCTION} MAC per instruction, plus per extra band call "
+            f"of a split op {autosplit.CALL_OVERHEAD_INSTRUCTIONS:,} instructions and, for a "
+            f"convolution, a set-up per output channel ({per_channel}). "
+            "Ops without MACs (pools, softmax, add) count only their extra band "
             "calls. Run <code>tinyts run FOLDER --on qemu</code> for measured "
             "instructions.</p>")
     head = ["#", "op", "MACs", "output elements", "bands", "est. instr."]

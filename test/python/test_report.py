@@ -115,9 +115,11 @@ def test_split_ops_map_to_their_layers(kws: CompiledModel) -> None:
         assert kws.layer_macs[index].op == expected
     first = layer_rows(kws)[0]
     assert first.split is not None
+    # kws's first conv: 25x5 output pixels, 64 channels.
+    assert kws.layer_macs[0].channels == first.output_elements // (25 * 5) == 64
     assert first.est_instructions == round(
         first.macs / autosplit.MACS_PER_INSTRUCTION
-        + (first.split.bands - 1) * autosplit.CALL_OVERHEAD_INSTRUCTIONS)
+        + (first.split.bands - 1) * autosplit.call_overhead_of("tinyts.conv2d", 64))
 
 
 def test_layerwise_model_report(kws: CompiledModel, tmp_path: Path) -> None:

@@ -563,19 +563,36 @@ def test_synthetic_conv_shapes_host(runtime_lib, idx):
             assert plan.run_host(runtime_lib).tobytes() == ref.tobytes(), (idx, seed, rows)
 
 
+# Plans merged into one ELF: one cross-compilation of the runtime and one
+# QEMU run check many cases (each on its own buffers).
+_PLANS_PER_ELF = 40
+
+
+def _check_on_m7(m7, checks: list, tmp_path, name: str, dsp: bool) -> None:
+    """Run (plan, reference, tag) checks on the emulated M7, _PLANS_PER_ELF
+    plans per ELF; every output must equal its reference byte for byte."""
+    for start in range(0, len(checks), _PLANS_PER_ELF):
+        chunk = checks[start:start + _PLANS_PER_ELF]
+        outs, _ = kh.run_plan_on_m7(m7, kh.merge_plans([c[0] for c in chunk]), str(tmp_path),
+                                    f"{name}{start}", dsp=dsp)
+        assert len(outs) == len(chunk)
+        for ours, (_, ref, tag) in zip(outs, chunk):
+            assert ours.tobytes() == ref.tobytes(), tag
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("dsp", [True, False], ids=["dsp", "portable"])
 def test_synthetic_conv_shapes_on_emulated_cortex_m7(tmp_path, dsp):
     m7 = _cortex_m7()
-    # One ELF per case (seed varies the stride gap / scratch / values).
+    # Base and _rows kernels of each case (seed varies the stride gap /
+    # scratch / values); several cases per ELF.
+    checks = []
     for idx, case in enumerate(_SYNTH):
         seed = idx % 3
         plan, ref = _synth_plan(case, seed)
         plan_rows, _ = _synth_plan(case, seed, rows=True)
-        outs, _ = kh.run_plan_on_m7(m7, kh.merge_plans([plan, plan_rows]), str(tmp_path),
-                                    f"synth{idx}", dsp=dsp)
-        for ours, tag in zip(outs, ("base", "_rows")):
-            assert ours.tobytes() == ref.tobytes(), (idx, case, tag)
+        checks += [(plan, ref, (idx, case, "base")), (plan_rows, ref, (idx, case, "_rows"))]
+    _check_on_m7(m7, checks, tmp_path, "synth", dsp)
 
 
 # --------------------------------------------------------------------------
@@ -656,21 +673,16 @@ def test_odd_pixel_counts_host(runtime_lib, idx):
 @pytest.mark.parametrize("dsp", [True, False], ids=["dsp", "portable"])
 def test_odd_pixel_counts_on_emulated_cortex_m7(tmp_path, dsp):
     m7 = _cortex_m7()
-    # One ELF per case: seeds 0 (bias, scratch) and 1 (NULL bias, stride
-    # gaps), every band height, base and _rows kernels.
+    # Seeds 0 (bias, scratch) and 1 (NULL bias, stride gaps), every band
+    # height, base and _rows kernels; several cases per ELF.
+    checks = []
     for idx, case in enumerate(_ODD_PIX):
-        plans, refs, tags = [], [], []
         for seed in (0, 1):
             for bh in ODD_BAND_HEIGHTS:
                 for rows in (False, True):
                     plan, ref = _synth_plan(case, seed, rows, bh, no_bias=seed == 1)
-                    plans.append(plan)
-                    refs.append(ref)
-                    tags.append((seed, bh, rows))
-        outs, _ = kh.run_plan_on_m7(m7, kh.merge_plans(plans), str(tmp_path), f"odd{idx}",
-                                    dsp=dsp)
-        for ours, ref, tag in zip(outs, refs, tags):
-            assert ours.tobytes() == ref.tobytes(), (idx, case, tag)
+                    checks.append((plan, ref, (idx, case, seed, bh, rows)))
+    _check_on_m7(m7, checks, tmp_path, "odd", dsp)
 
 
 # --------------------------------------------------------------------------

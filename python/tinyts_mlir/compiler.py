@@ -435,6 +435,19 @@ def _fit_budget(text: str, context: ir.Context, budget: int, prefix: str, order:
         limit += slack
     if fitted is not None:
         return fitted
+    if not smallest:
+        # The corrections ended on a configuration larger than the smallest
+        # one (a few bytes of stack can tip it over): the smallest, as the
+        # error reports it, may still fit.
+        try:
+            autosplit.fit_arena(module, 0, order, progress=progress, cache=plans)
+        except autosplit.ArenaLimitError as err:
+            lowered = _lower(text, context, prefix, order, None,
+                             autosplit.segments_option(err.smallest), inputs, outputs, progress)
+            stack, static = _sram_analysis(prefix, lowered.source, lowered.header, inputs,
+                                           outputs, lowered.plan.arena_bytes)
+            if lowered.plan.arena_bytes + stack + static <= budget:
+                return lowered, stack, static
     bound = budget_mod.arena_lower_bound(module)
     peak = lowered.plan.arena_bytes + stack + static
     raise budget_mod.SramBudgetError(

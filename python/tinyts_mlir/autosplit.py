@@ -128,16 +128,6 @@ def cut_candidates(module: ir.Module, ops: list[RowMapOp]) -> list[int]:
     return out
 
 
-def extra_calls(ops: list[RowMapOp], segments: tuple[Segment, ...]) -> int:
-    """Kernel calls added by splitting (one per band beyond the first)."""
-    extra = 0
-    for s in segments:
-        for op in ops[s.lo:s.hi + 1]:
-            if s.height != UNSPLIT and op.rows >= MIN_ROWS and op.rows > s.height:
-                extra += math.ceil(op.rows / s.height) - 1
-    return extra
-
-
 def _odd_pixel_waste(op: RowMapOp, rows: int) -> float:
     """Instructions a convolution call of ``rows`` output rows loses on the
     lone last pixel of an odd pixel count (run by the one-pixel kernel)."""

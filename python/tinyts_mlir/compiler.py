@@ -411,6 +411,13 @@ def _fit_budget(text: str, context: ir.Context, budget: int, prefix: str, order:
     overhead = _INVOKE_FRAME_GUESS + max(stack_analysis.stack_bound(graph, f)
                                          for f in graph.frames if f.startswith("tinyts_"))
     plans: dict[str, int] = {}
+
+    def lower(config: tuple[autosplit.Segment, ...]) -> tuple[_Lowered, int, int]:
+        lowered = _lower(text, context, prefix, order, None, autosplit.segments_option(config),
+                         inputs, outputs, progress)
+        return (lowered, *_sram_analysis(prefix, lowered.source, lowered.header, inputs,
+                                         outputs, lowered.plan.arena_bytes))
+
     fitted: tuple[_Lowered, int, int] | None = None
     limit = budget - overhead
     for _ in range(4):
@@ -420,32 +427,30 @@ def _fit_budget(text: str, context: ir.Context, budget: int, prefix: str, order:
                                             cache=plans)
         except autosplit.ArenaLimitError as err:
             config, smallest = err.smallest, True
-        lowered = _lower(text, context, prefix, order, None, autosplit.segments_option(config),
-                         inputs, outputs, progress)
-        stack, static = _sram_analysis(prefix, lowered.source, lowered.header, inputs,
-                                       outputs, lowered.plan.arena_bytes)
+        lowered, stack, static = lower(config)
         slack = budget - (lowered.plan.arena_bytes + stack + static)
         if slack >= 0:
             # Each try after a fit has a larger limit: a faster configuration.
             fitted = (lowered, stack, static)
-        if (0 <= slack <= _BUDGET_SLACK or not config or (slack < 0 and smallest)
-                or (slack < 0 and fitted is not None)):
+        if (0 <= slack <= _BUDGET_SLACK or (slack >= 0 and not config)
+                or (slack < 0 and (smallest or fitted is not None))):
             break
-        # Correct the limit by what the lowered configuration really needs.
+        # Correct the limit by what the lowered configuration really needs. An
+        # overshoot also caps it at what this configuration's stack and static
+        # RAM leave for the arena: its arena may sit below the limit, so the
+        # overshoot alone would pick it again.
         limit += slack
+        if slack < 0:
+            limit = min(limit, budget - stack - static)
     if fitted is not None:
         return fitted
     if not smallest:
-        # The corrections ended on a configuration larger than the smallest
-        # one (a few bytes of stack can tip it over): the smallest, as the
-        # error reports it, may still fit.
+        # The tries ended on a configuration larger than the smallest one:
+        # the smallest, whose peak the error reports, may still fit.
         try:
             autosplit.fit_arena(module, 0, order, progress=progress, cache=plans)
         except autosplit.ArenaLimitError as err:
-            lowered = _lower(text, context, prefix, order, None,
-                             autosplit.segments_option(err.smallest), inputs, outputs, progress)
-            stack, static = _sram_analysis(prefix, lowered.source, lowered.header, inputs,
-                                           outputs, lowered.plan.arena_bytes)
+            lowered, stack, static = lower(err.smallest)
             if lowered.plan.arena_bytes + stack + static <= budget:
                 return lowered, stack, static
     bound = budget_mod.arena_lower_bound(module)
@@ -549,7 +554,6 @@ def compile(model: str | Path | bytes | ir.Module, target: str = "cortex-m7", *,
                 segments = segments if strategy == "split" else ""
             if strategy == "patch":
                 stage_end, patches = autopatch.choose(module, stage_end, patches)
-                split_height, segments = None, ""
             lowered = _lower(text, module.context, prefix, order, split_height, segments,
                              inputs, outputs, prog,
                              (stage_end, patches) if strategy == "patch" else None)

@@ -28,6 +28,11 @@ layer's cost can depend on them, e.g. dead channels).
 (input rows scattered, passed as a row-pointer table) instead of base +
 strides.
 
+``--prep`` calls the conv / depthwise layers through their ``_prep`` kernels
+with the layer prepared on this host (``kernel_harness.prepare_layer``, the
+runtime's ``*_prepare_s8`` as ``tinyts-lower-to-emitc`` runs them), as the
+generated code does; every runtime tree measured must have them.
+
 ``--band-height N`` also measures every conv / depthwise layer as the
 compiler's tensor splitting calls it: ceil(out_h / N) kernel calls, each
 computing N output rows (the last one fewer) on only the input rows it needs
@@ -122,6 +127,10 @@ def main(argv=None):
                     help="conv/depthwise through the _rows kernels (scattered input rows)")
     ap.add_argument("--band-height", type=int, default=None,
                     help="also measure conv/dw layers called once per band of N output rows")
+    ap.add_argument("--prep", action="store_true",
+                    help="conv / depthwise through their _prep kernels on the layer "
+                         "prepared at compile time, as the generated code calls them "
+                         "(every measured runtime tree must have them)")
     ap.add_argument("--kinds", nargs="+", default=list(KINDS.values()))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--runtime", default=None,
@@ -154,13 +163,15 @@ def main(argv=None):
             if key in layers:
                 layers[key]["count"] += 1
                 continue
-            plan = kh.plan_layer(mut, op, values, scratch=not args.no_scratch, rows=args.rows)
+            plan = kh.plan_layer(mut, op, values, scratch=not args.no_scratch, rows=args.rows,
+                                 prep=args.prep)
             layers[key] = dict(plan=plan, ref=values[op.outputs[0]].tobytes(),
                                macs=plan.macs, count=1, instr={}, stack={},
                                banded=None, calls=1, binstr={}, bstack={})
             if args.band_height and KINDS[op.name] in ("conv", "dw"):
                 bp = kh.plan_layer(mut, op, values, scratch=not args.no_scratch,
-                                   rows=args.rows, band_height=args.band_height)
+                                   rows=args.rows, band_height=args.band_height,
+                                   prep=args.prep)
                 layers[key]["banded"] = bp
                 layers[key]["calls"] = len(bp.calls)
 

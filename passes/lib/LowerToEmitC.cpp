@@ -4,6 +4,10 @@
 // planned function is a C pointer expression (arena + offset, a weight
 // array or a function argument) with static strides; every tinyts kernel
 // becomes one call into runtime/ with those pointers and strides.
+// Convolution layers are prepared here, at compile time, by the runtime's
+// own `_prepare_s8` functions (compiled into this library): the facts their
+// kernels would otherwise derive from the constant weights on every call,
+// i.e. once per band of a split layer, become a const array in flash.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,7 +23,10 @@
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include "tinyts_kernels.h"
+
 #include <cstdio>
+#include <map>
 
 namespace mlir {
 namespace tinyts {
@@ -241,20 +248,33 @@ private:
   Attribute i32(int64_t v) { return builder.getI32IntegerAttr(static_cast<int32_t>(v)); }
 
   /// A const int32 array global for requantization parameters, expanded to
-  /// `channels` entries.
+  /// `channels` entries.  Arrays with the same contents are emitted once (the
+  /// bands of a split layer share their layer's).
   std::string paramArray(Location loc, StringRef what, ArrayRef<int32_t> values,
                          int64_t channels) {
     SmallVector<int32_t> expanded;
     for (int64_t c = 0; c < channels; ++c)
       expanded.push_back(values.size() == 1 ? values.front() : values[c]);
+    return constArray(loc, what, expanded);
+  }
+
+  /// A const int32 array global holding `values`, shared by every use with
+  /// the same `what` and contents.
+  std::string constArray(Location loc, StringRef what, ArrayRef<int32_t> values) {
+    auto key = std::make_pair(what.str(), std::vector<int32_t>(values.begin(), values.end()));
+    auto found = constArrays.find(key);
+    if (found != constArrays.end())
+      return found->second;
+    int64_t channels = values.size();
     std::string name = prefix + "_q" + std::to_string(paramCounter) + "_" + what.str();
+    constArrays[key] = name;
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPoint(entry);
     auto i32Type = builder.getI32Type();
     emitc::GlobalOp::create(
         builder, loc, name, emitc::ArrayType::get({channels}, i32Type),
         DenseIntElementsAttr::get(RankedTensorType::get({channels}, i32Type),
-                                  ArrayRef<int32_t>(expanded)),
+                                  values),
         false, true, true);
     return name;
   }
@@ -663,6 +683,54 @@ private:
   /// conv2d and depthwise_conv2d share one call shape; they differ in the
   /// callee, the weight dims holding the window, the channel argument (output
   /// channels or depth multiplier) and conv2d's trailing scratch pointer.
+  /// The contents of the constant global `v` reads, or null.
+  DenseElementsAttr constantOf(Value v) {
+    auto get = v.getDefiningOp<memref::GetGlobalOp>();
+    if (!get)
+      return {};
+    auto global = module.lookupSymbol<memref::GlobalOp>(get.getNameAttr());
+    if (!global || !global.getConstant())
+      return {};
+    return dyn_cast_or_null<DenseElementsAttr>(global.getInitialValueAttr());
+  }
+
+  /// The layer prepared at compile time by the runtime's
+  /// tinyts_conv2d_prepare_s8 / tinyts_depthwise_conv2d_prepare_s8, as the
+  /// name of a const array, or "" when the weights are not constants (the
+  /// kernel then finds the same facts on every call).
+  template <typename ConvOp>
+  std::string prepArray(ConvOp op, bool depthwise, int64_t outC, int64_t kh, int64_t kw) {
+    DenseElementsAttr weights = constantOf(op.getWeights());
+    DenseElementsAttr bias = constantOf(op.getBias());
+    if (!weights || !bias || !weights.getElementType().isInteger(8) ||
+        !bias.getElementType().isInteger(32) || bias.getNumElements() != outC)
+      return "";
+    SmallVector<int8_t> w(weights.getValues<int8_t>());
+    SmallVector<int32_t> b(bias.getValues<int32_t>());
+    SmallVector<int32_t> mult, shift;
+    for (int64_t c = 0; c < outC; ++c) {
+      auto pick = [&](ArrayRef<int32_t> v) { return v.size() == 1 ? v.front() : v[c]; };
+      mult.push_back(pick(op.getMultiplier()));
+      shift.push_back(pick(op.getShift()));
+    }
+    std::vector<int32_t> prep;
+    int32_t words;
+    if (depthwise) {
+      prep.resize(TINYTS_DEPTHWISE_PREP_WORDS(outC, kh, kw));
+      words = tinyts_depthwise_conv2d_prepare_s8(
+          w.data(), b.data(), mult.data(), shift.data(), outC, kh, kw,
+          static_cast<int32_t>(op.getOutputZp()), prep.data());
+    } else {
+      prep.resize(TINYTS_CONV2D_PREP_WORDS(outC));
+      words = tinyts_conv2d_prepare_s8(w.data(), b.data(), shift.data(), outC,
+                                       w.size() / outC, prep.data());
+    }
+    if (words <= 0)
+      return "";
+    prep.resize(words);
+    return constArray(op.getLoc(), "prep", prep);
+  }
+
   template <typename ConvOp>
   LogicalResult lowerConvLike(ConvOp op, StringRef callee, int64_t khDim,
                               int64_t channelArg, bool scratch) {
@@ -705,7 +773,14 @@ private:
       }
       args.push_back(opaque(expr));
     }
-    callWindowed(op, op.getInput(), callee, args, operands, /*rowStrideArg=*/4);
+    std::string prepared = prepArray(op, /*depthwise=*/!scratch, outC,
+                                     w.getDimSize(khDim), w.getDimSize(khDim + 1));
+    std::string name = callee.str();
+    if (!prepared.empty()) {
+      args.push_back(opaque(prepared));
+      name.replace(name.rfind("_s8"), 3, "_prep_s8");
+    }
+    callWindowed(op, op.getInput(), name, args, operands, /*rowStrideArg=*/4);
     return success();
   }
 
@@ -1114,6 +1189,7 @@ private:
   SmallVector<Operation *> deadGlobals;
   emitc::FuncOp entry;
   int paramCounter = 0;
+  std::map<std::pair<std::string, std::vector<int32_t>>, std::string> constArrays;
 };
 
 struct LowerToEmitCPass

@@ -30,28 +30,27 @@ from . import pipeline
 from .progress import Progress
 
 # Cost model of the instruction budget, calibrated on the emulated Cortex-M7
-# (benchmarks/kernel_bench.py --band-height 1 on mlc_vww_96_int8 and
-# mlc_kws_ref_model; whole models layer-wise and at band heights 1 and 2,
-# kws, vww_96 and person_detect). An extra kernel call costs
-# CALL_OVERHEAD_INSTRUCTIONS (arguments, geometry, pools and element-wise
-# ops) plus, for a convolution or depthwise convolution, a set-up per output
-# channel: the conv kernel's requantization check and per-channel set-up
-# (~400 per call at 16 channels, ~1.5k at 64), the depthwise kernel's
-# per-group weight unpacking and requantization constants (630 per call at 8
-# channels, 2.5k at 64). kws / ds_cnn at band height 1: 465k extra measured
-# (+7.9%), 209k at band height 2 (220k measured). A flat 2.1k per call
-# over-charged the thin early layers and under-charged the 128-256-channel
-# late ones.
+# with prepared convolution layers (tinyts-lower-to-emitc passes each conv /
+# depthwise call its layer's requantization class, dead-channel mask and
+# unpacked depthwise weights, computed at compile time, so a band no longer
+# re-derives them from the weights). Whole models at band height 1 against
+# layer-wise (extra instructions measured / estimated): mlc_kws_ref_model
+# 185k / 237k (+3.1%), mlc_vww_96_int8 227k / 191k (+1.7%),
+# gen_mobilenetv2_a035_96 440k / 427k (+1.5%). An extra kernel call costs
+# CALL_OVERHEAD_INSTRUCTIONS (arguments, geometry, the group loops, pools and
+# element-wise ops) plus a little per output channel
+# (CHANNEL_OVERHEAD_INSTRUCTIONS: the channel-pair and 4-channel group
+# loops). Before the preparation the per-channel set-up cost 18 (conv) and 35
+# (depthwise) instructions per channel and call, and kws at band height 1
+# measured +7.8%.
 CALL_OVERHEAD_INSTRUCTIONS = 300
-CHANNEL_OVERHEAD_INSTRUCTIONS = {"tinyts.conv2d": 18, "tinyts.depthwise_conv2d": 35}
+CHANNEL_OVERHEAD_INSTRUCTIONS = {"tinyts.conv2d": 1, "tinyts.depthwise_conv2d": 2}
 # A convolution computes output pixels in pairs, the odd last pixel of a call
-# in a one-pixel kernel. On layers that fold their requantization it costs
-# 0.58 of a pair (kws), but vww_96's pruned 3x3-row pointwise layers (exact
-# requantizer, dead channels re-classified every call) pay about a pair per
-# odd call (kernel_bench: 34-50k per extra call); 1.0 keeps vww_96 at band
-# height 1 estimated at 939k (894k measured, +6.7%: not chosen). With 0.16
-# the search took band height 1 on vww_96 (+7.5% measured).
-ODD_PIXEL_WASTE = 1.0
+# in a one-pixel kernel: 0.58 of a pair on layers that fold their
+# requantization (kws: ~0.12 of a pixel's instructions lost per odd call),
+# more on layers with the exact requantizer (vww_96's pruned pointwise
+# layers, ~0.3). 0.15 fits the three models above together.
+ODD_PIXEL_WASTE = 0.15
 MACS_PER_INSTRUCTION = 0.45
 MAX_OVERHEAD = 0.05
 

@@ -130,6 +130,92 @@ void tinyts_depthwise_conv2d_rows_s8(
     int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
     int32_t act_min, int32_t act_max);
 
+/// Prepared layers.  The per-layer facts the convolution kernels would
+/// otherwise derive from the constant weights on every call (a banded layer
+/// is called once per band) can be computed once, at compile time: each
+/// `_prepare_s8` function fills an int32 array (placed in flash by the
+/// generated code) that the `_prep_s8` / `_prep_rows_s8` variants take as a
+/// trailing `prep` argument.  Their other parameters and their results are
+/// exactly those of the base kernel; prep == NULL is allowed (the base
+/// kernel).  The arrays are plain little-endian int32 data, so they may be
+/// prepared on the compiling host.
+
+/// Words tinyts_conv2d_prepare_s8 writes for out_c output channels.
+#define TINYTS_CONV2D_PREP_WORDS(out_c)                                        \
+  (1 + (((out_c) < 256 ? (out_c) : 256) + 31) / 32)
+
+/// Prepares a tinyts_conv2d_s8 layer with k = kh * kw * in_c: its
+/// requantization class and, when the layer takes the dead-channel path, a
+/// bit mask of the output channels whose filter is not all zero.  Returns
+/// the number of words written (TINYTS_CONV2D_PREP_WORDS(out_c)).
+int32_t tinyts_conv2d_prepare_s8(const int8_t *filter, const int32_t *bias,
+                                 const int32_t *shift, int32_t out_c,
+                                 int32_t k, int32_t *prep);
+
+/// tinyts_conv2d_s8 with a prepared layer.
+void tinyts_conv2d_prep_s8(const int8_t *input, int32_t in_h, int32_t in_w,
+                           int32_t in_c, int32_t in_row_stride,
+                           int32_t in_pix_stride, const int8_t *filter,
+                           const int32_t *bias, int8_t *output, int32_t out_h,
+                           int32_t out_w, int32_t out_c,
+                           int32_t out_row_stride, int32_t out_pix_stride,
+                           int32_t kh, int32_t kw, int32_t stride_h,
+                           int32_t stride_w, int32_t dil_h, int32_t dil_w,
+                           int32_t pad_top, int32_t pad_left,
+                           int32_t input_offset, int32_t output_offset,
+                           const int32_t *multiplier, const int32_t *shift,
+                           int32_t act_min, int32_t act_max, int8_t *scratch,
+                           const int32_t *prep);
+
+/// tinyts_conv2d_rows_s8 with a prepared layer.
+void tinyts_conv2d_prep_rows_s8(
+    const int8_t *const *in_rows, int32_t in_h, int32_t in_w, int32_t in_c,
+    int32_t in_pix_stride, const int8_t *filter, const int32_t *bias,
+    int8_t *output, int32_t out_h, int32_t out_w, int32_t out_c,
+    int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
+    int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
+    int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    int32_t act_min, int32_t act_max, int8_t *scratch, const int32_t *prep);
+
+/// Words tinyts_depthwise_conv2d_prepare_s8 writes at most: one record of
+/// 17 + 2 * kh * kw words per group of four output channels.
+#define TINYTS_DEPTHWISE_PREP_WORDS(out_c, kh, kw)                             \
+  (((out_c) / 4) * (17 + 2 * (kh) * (kw)))
+
+/// Prepares a tinyts_depthwise_conv2d_s8 layer (out_c = in_c * depth
+/// multiplier): for every group of four output channels, its weights
+/// unpacked into halfwords and its requantization constants, as the SIMD
+/// group path uses them.  Returns the number of words written: 0 when the
+/// kernel shape does not take that path (kh * kw > 25 or kh > 5), then pass
+/// NULL.
+int32_t tinyts_depthwise_conv2d_prepare_s8(
+    const int8_t *filter, const int32_t *bias, const int32_t *multiplier,
+    const int32_t *shift, int32_t out_c, int32_t kh, int32_t kw,
+    int32_t output_offset, int32_t *prep);
+
+/// tinyts_depthwise_conv2d_s8 with a prepared layer.
+void tinyts_depthwise_conv2d_prep_s8(
+    const int8_t *input, int32_t in_h, int32_t in_w, int32_t in_c,
+    int32_t in_row_stride, int32_t in_pix_stride, const int8_t *filter,
+    const int32_t *bias, int8_t *output, int32_t out_h, int32_t out_w,
+    int32_t depth_multiplier, int32_t out_row_stride, int32_t out_pix_stride,
+    int32_t kh, int32_t kw, int32_t stride_h, int32_t stride_w, int32_t dil_h,
+    int32_t dil_w, int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    int32_t act_min, int32_t act_max, const int32_t *prep);
+
+/// tinyts_depthwise_conv2d_rows_s8 with a prepared layer.
+void tinyts_depthwise_conv2d_prep_rows_s8(
+    const int8_t *const *in_rows, int32_t in_h, int32_t in_w, int32_t in_c,
+    int32_t in_pix_stride, const int8_t *filter, const int32_t *bias,
+    int8_t *output, int32_t out_h, int32_t out_w, int32_t depth_multiplier,
+    int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
+    int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
+    int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    int32_t act_min, int32_t act_max, const int32_t *prep);
+
 /// Fully connected: `rows` input vectors of `in_n` elements (row i at
 /// input + i * in_stride) times filter [out_n][in_n].  `per_channel` != 0
 /// means multiplier/shift have out_n entries, otherwise one entry.

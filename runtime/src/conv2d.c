@@ -446,6 +446,9 @@ TINYTS_INLINE int conv_foldable(const int32_t *bias, const int32_t *shift,
 #define TINYTS_CONV_ANY_FAST 1
 #define TINYTS_CONV_ALL_FAST 2
 #define TINYTS_CONV_ALL_FOLD 4
+#define TINYTS_CONV_CLASS_BITS 7
+/// Prepared flag: the layer takes the dead-channel path (conv_pair_sparse).
+#define TINYTS_CONV_SPARSE 8
 
 /// Classify the requantization of channels [0, n) in one pass that stops as
 /// soon as the answer is known (every call of a banded layer pays for it).
@@ -686,6 +689,12 @@ TINYTS_INLINE int conv_filter_live(const int8_t *f, int32_t k) {
     if (f[i])
       return 1;
   return 0;
+}
+
+/// The dead-channel path is worth it when at least 1/4 of the channels are
+/// dead (the per-channel requantization costs a little on every live one).
+TINYTS_INLINE int conv_sparse_worth(int32_t dead, int32_t out_c) {
+  return dead * 4 >= out_c;
 }
 
 /// Classify the channels; returns the number of dead ones.
@@ -957,12 +966,16 @@ static __attribute__((noinline)) void conv_pairs_s8(const tinyts_rows *in, int32
                           int32_t pad_top, int32_t pad_left,
                           int32_t input_offset, int32_t output_offset,
                           const int32_t *multiplier, const int32_t *shift,
-                          int32_t act_min, int32_t act_max, int8_t *scratch) {
+                          int32_t act_min, int32_t act_max, int8_t *scratch,
+                          const int32_t *prep) {
   const int32_t k = kh * kw * in_c;
   const int32_t npix = out_h * out_w;
   const int8_t pad = (int8_t)(-input_offset);
   int32_t headroom = tinyts_fast_requant_headroom(k);
-  const int cls = conv_requant_class(bias, shift, out_c, headroom);
+  // The layer's requantization class and dead channels: prepared at compile
+  // time (tinyts_conv2d_prepare_s8) or found here, on every call.
+  const int cls = prep ? (int)(prep[0] & TINYTS_CONV_CLASS_BITS)
+                       : conv_requant_class(bias, shift, out_c, headroom);
   const int fast = (cls & TINYTS_CONV_ALL_FAST) != 0;
   // Folded output offset (tinyts_requant_folded) needs every shift >= -22.
   const int fold = (cls & TINYTS_CONV_ALL_FOLD) != 0;
@@ -986,9 +999,15 @@ static __attribute__((noinline)) void conv_pairs_s8(const tinyts_rows *in, int32
   sp.headroom = headroom;
   int sparse = 0;
   if (!fold && any_fast) {
-    // Worth it when at least 1/4 of the channels are dead (the per-channel
-    // requantization costs a little on every live channel).
-    sparse = conv_sparse_init(&sp) * 4 >= out_c;
+    if (prep) {
+      sparse = (prep[0] & TINYTS_CONV_SPARSE) != 0;
+      sp.nmask = out_c < TINYTS_CONV_MASK_CH ? out_c : TINYTS_CONV_MASK_CH;
+      if (sparse)
+        for (int32_t i = 0; i * 32 < sp.nmask; ++i)
+          sp.live[i] = (uint32_t)prep[1 + i];
+    } else {
+      sparse = conv_sparse_worth(conv_sparse_init(&sp), out_c);
+    }
   }
   const int8_t *first = NULL; // output of pixel 0 once written
   const int32_t x_step = stride_w * in_pix_stride; // pointwise pixel step
@@ -1281,7 +1300,8 @@ TINYTS_INLINE void conv2d_any(const tinyts_rows *in, int32_t in_h, int32_t in_w,
                        int32_t dil_w, int32_t pad_top, int32_t pad_left,
                        int32_t input_offset, int32_t output_offset,
                        const int32_t *multiplier, const int32_t *shift,
-                       int32_t act_min, int32_t act_max, int8_t *scratch) {
+                       int32_t act_min, int32_t act_max, int8_t *scratch,
+                       const int32_t *prep) {
   const int pointwise = kh == 1 && kw == 1 && pad_top == 0 &&
                         pad_left == 0 && (out_h - 1) * stride_h < in_h &&
                         (out_w - 1) * stride_w < in_w;
@@ -1290,7 +1310,7 @@ TINYTS_INLINE void conv2d_any(const tinyts_rows *in, int32_t in_h, int32_t in_w,
                   out_h, out_w, out_c, out_row_stride, out_pix_stride, kh, kw,
                   stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
                   input_offset, output_offset, multiplier, shift, act_min,
-                  act_max, pointwise ? NULL : scratch);
+                  act_max, pointwise ? NULL : scratch, prep);
     return;
   }
   conv_taps_s8(in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
@@ -1316,7 +1336,7 @@ void tinyts_conv2d_s8(const int8_t *input, int32_t in_h, int32_t in_w,
              out_h, out_w, out_c, out_row_stride, out_pix_stride, kh, kw,
              stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
              input_offset, output_offset, multiplier, shift, act_min, act_max,
-             scratch);
+             scratch, NULL);
 }
 
 void tinyts_conv2d_rows_s8(
@@ -1333,5 +1353,64 @@ void tinyts_conv2d_rows_s8(
              out_h, out_w, out_c, out_row_stride, out_pix_stride, kh, kw,
              stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
              input_offset, output_offset, multiplier, shift, act_min, act_max,
-             scratch);
+             scratch, NULL);
+}
+
+void tinyts_conv2d_prep_s8(const int8_t *input, int32_t in_h, int32_t in_w,
+                      int32_t in_c, int32_t in_row_stride,
+                      int32_t in_pix_stride, const int8_t *filter,
+                      const int32_t *bias, int8_t *output, int32_t out_h,
+                      int32_t out_w, int32_t out_c, int32_t out_row_stride,
+                      int32_t out_pix_stride, int32_t kh, int32_t kw,
+                      int32_t stride_h, int32_t stride_w, int32_t dil_h,
+                      int32_t dil_w, int32_t pad_top, int32_t pad_left,
+                      int32_t input_offset, int32_t output_offset,
+                      const int32_t *multiplier, const int32_t *shift,
+                      int32_t act_min, int32_t act_max, int8_t *scratch, const int32_t *prep) {
+  const tinyts_rows in = {&input, 0, in_row_stride};
+  conv2d_any(&in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
+             out_h, out_w, out_c, out_row_stride, out_pix_stride, kh, kw,
+             stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
+             input_offset, output_offset, multiplier, shift, act_min, act_max,
+             scratch, prep);
+}
+
+void tinyts_conv2d_prep_rows_s8(
+    const int8_t *const *in_rows, int32_t in_h, int32_t in_w, int32_t in_c,
+    int32_t in_pix_stride, const int8_t *filter, const int32_t *bias,
+    int8_t *output, int32_t out_h, int32_t out_w, int32_t out_c,
+    int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
+    int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
+    int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    int32_t act_min, int32_t act_max, int8_t *scratch, const int32_t *prep) {
+  const tinyts_rows in = {in_rows, -1, 0};
+  conv2d_any(&in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
+             out_h, out_w, out_c, out_row_stride, out_pix_stride, kh, kw,
+             stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
+             input_offset, output_offset, multiplier, shift, act_min, act_max,
+             scratch, prep);
+}
+
+int32_t tinyts_conv2d_prepare_s8(const int8_t *filter, const int32_t *bias,
+                                 const int32_t *shift, int32_t out_c,
+                                 int32_t k, int32_t *prep) {
+  const int32_t headroom = tinyts_fast_requant_headroom(k);
+  const int cls = conv_requant_class(bias, shift, out_c, headroom);
+  const int32_t words = TINYTS_CONV2D_PREP_WORDS(out_c);
+  for (int32_t i = 0; i < words; ++i)
+    prep[i] = 0;
+  prep[0] = cls;
+  if (!(cls & TINYTS_CONV_ALL_FOLD) && (cls & TINYTS_CONV_ANY_FAST)) {
+    conv_sparse_ctx sp;
+    sp.filter = filter;
+    sp.k = k;
+    sp.out_c = out_c;
+    if (conv_sparse_worth(conv_sparse_init(&sp), out_c)) {
+      prep[0] |= TINYTS_CONV_SPARSE;
+      for (int32_t i = 0; i * 32 < sp.nmask; ++i)
+        prep[1 + i] = (int32_t)sp.live[i];
+    }
+  }
+  return words;
 }

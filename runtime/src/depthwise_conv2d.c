@@ -165,11 +165,6 @@ TINYTS_INLINE void dw_fill_rows(const tinyts_rows *in, int32_t iy, int32_t dil_h
     a3 = __smlatt(xo_, (wo), a3);                                              \
   } while (0)
 
-/// Largest kh * kw handled by dw_group_pixels (weights unpacked on the stack:
-/// 8 bytes per tap; 5x5 keeps the frame small, larger kernels use the
-/// per-pixel loop).
-#define TINYTS_DW_MAX_TAPS 25
-
 /// Depth-multiplier-1 layers with at most this many output pixels take the
 /// per-pixel loop (dw_pixels_s8) instead of dw_group_pixels.
 #ifndef TINYTS_DW_SMALL_PIX
@@ -180,12 +175,8 @@ TINYTS_INLINE void dw_fill_rows(const tinyts_rows *in, int32_t iy, int32_t dil_h
 /// needs, so that its loop keeps only pointers and accumulators in
 /// registers (the rest is one base register away).
 typedef struct {
-  uint32_t wk[2 * TINYTS_DW_MAX_TAPS]; // unpacked weights: tap t -> wk[2t]
-                                      // (ch 0, 2), wk[2t + 1] (ch 1, 3)
-  int32_t b[4];       // biases
-  int32_t m[4];       // multipliers
-  int32_t r[4];       // folded rounding terms (tinyts_folded_rnd)
-  int32_t e[4];       // right shifts
+  const tinyts_dw_group *k; // the group's weights and requantization
+  tinyts_dw_group *buf;     // where a call without prepared groups sets it up
   uint32_t off2;      // input offset in both halfwords
   int32_t input_offset;
   int32_t x_col;      // bytes between horizontal taps
@@ -203,24 +194,25 @@ TINYTS_INLINE void dw_row3x3_body(const int8_t *xp, int8_t *o, int32_t n,
   const uint32_t off2 = ctx->off2;
   const int32_t input_offset = ctx->input_offset;
   const int32_t xc = ctx->x_col;
+  const tinyts_dw_group *const k = ctx->k;
   do {
-    int32_t a0 = ctx->b[0], a1 = ctx->b[1], a2 = ctx->b[2], a3 = ctx->b[3];
+    int32_t a0 = k->b[0], a1 = k->b[1], a2 = k->b[2], a3 = k->b[3];
     const int8_t *p = xp;
-    TINYTS_DW_TAPX(p, ctx->wk[0], ctx->wk[1], bcast);
-    TINYTS_DW_TAPX(p + xc, ctx->wk[2], ctx->wk[3], bcast);
-    TINYTS_DW_TAPX(p + 2 * xc, ctx->wk[4], ctx->wk[5], bcast);
+    TINYTS_DW_TAPX(p, k->wk[0], k->wk[1], bcast);
+    TINYTS_DW_TAPX(p + xc, k->wk[2], k->wk[3], bcast);
+    TINYTS_DW_TAPX(p + 2 * xc, k->wk[4], k->wk[5], bcast);
     p = dw_at(xp, ctx->d1);
-    TINYTS_DW_TAPX(p, ctx->wk[6], ctx->wk[7], bcast);
-    TINYTS_DW_TAPX(p + xc, ctx->wk[8], ctx->wk[9], bcast);
-    TINYTS_DW_TAPX(p + 2 * xc, ctx->wk[10], ctx->wk[11], bcast);
+    TINYTS_DW_TAPX(p, k->wk[6], k->wk[7], bcast);
+    TINYTS_DW_TAPX(p + xc, k->wk[8], k->wk[9], bcast);
+    TINYTS_DW_TAPX(p + 2 * xc, k->wk[10], k->wk[11], bcast);
     p = dw_at(xp, ctx->d2);
-    TINYTS_DW_TAPX(p, ctx->wk[12], ctx->wk[13], bcast);
-    TINYTS_DW_TAPX(p + xc, ctx->wk[14], ctx->wk[15], bcast);
-    TINYTS_DW_TAPX(p + 2 * xc, ctx->wk[16], ctx->wk[17], bcast);
-    const int32_t v0 = tinyts_requant_folded(a0, ctx->m[0], ctx->r[0], ctx->e[0]);
-    const int32_t v1 = tinyts_requant_folded(a1, ctx->m[1], ctx->r[1], ctx->e[1]);
-    const int32_t v2 = tinyts_requant_folded(a2, ctx->m[2], ctx->r[2], ctx->e[2]);
-    const int32_t v3 = tinyts_requant_folded(a3, ctx->m[3], ctx->r[3], ctx->e[3]);
+    TINYTS_DW_TAPX(p, k->wk[12], k->wk[13], bcast);
+    TINYTS_DW_TAPX(p + xc, k->wk[14], k->wk[15], bcast);
+    TINYTS_DW_TAPX(p + 2 * xc, k->wk[16], k->wk[17], bcast);
+    const int32_t v0 = tinyts_requant_folded(a0, k->m[0], k->r[0], k->e[0]);
+    const int32_t v1 = tinyts_requant_folded(a1, k->m[1], k->r[1], k->e[1]);
+    const int32_t v2 = tinyts_requant_folded(a2, k->m[2], k->r[2], k->e[2]);
+    const int32_t v3 = tinyts_requant_folded(a3, k->m[3], k->r[3], k->e[3]);
     o[0] = tinyts_clamp_s8(v0, full, ctx->lo, ctx->hi);
     o[1] = tinyts_clamp_s8(v1, full, ctx->lo, ctx->hi);
     o[2] = tinyts_clamp_s8(v2, full, ctx->lo, ctx->hi);
@@ -291,15 +283,16 @@ TINYTS_INLINE void dw_row3x3_s1_body(const int8_t *xp, int8_t *o,
                                      int full, int h) {
   const uint32_t off2 = ctx->off2;
   const int32_t xc = ctx->x_col;
-  const uint32_t *const w = ctx->wk + h; // tap t: w[2t]
+  const tinyts_dw_group *const k = ctx->k;
+  const uint32_t *const w = k->wk + h; // tap t: w[2t]
   do {
-    int32_t p0l = ctx->b[h], p0h = ctx->b[h + 2];
+    int32_t p0l = k->b[h], p0h = k->b[h + 2];
     int32_t p1l = p0l, p1h = p0h;
     TINYTS_DW_S1_ROW(xp, w[0], w[2], w[4]);
     TINYTS_DW_S1_ROW(dw_at(xp, ctx->d1), w[6], w[8], w[10]);
     TINYTS_DW_S1_ROW(dw_at(xp, ctx->d2), w[12], w[14], w[16]);
-    const int32_t ml = ctx->m[h], rl = ctx->r[h], el = ctx->e[h];
-    const int32_t mh = ctx->m[h + 2], rh = ctx->r[h + 2], eh = ctx->e[h + 2];
+    const int32_t ml = k->m[h], rl = k->r[h], el = k->e[h];
+    const int32_t mh = k->m[h + 2], rh = k->r[h + 2], eh = k->e[h + 2];
     const int32_t os = ctx->o_step;
     o[h] = tinyts_clamp_s8(tinyts_requant_folded(p0l, ml, rl, el), full,
                            ctx->lo, ctx->hi);
@@ -343,6 +336,8 @@ typedef struct {
   int32_t input_offset, output_offset, act_min, act_max, headroom;
   int32_t row_x0, row_x1; // interior pixels of a full-height 3x3 row
   int full_range, is3x3, pairs_s1;
+  const int32_t *prep; // prepared groups (NULL: set up per call)
+  int32_t prep_words;  // words per prepared group
 } dw_call;
 
 /// The input window of one output row, shared by every group: in-bounds
@@ -371,80 +366,12 @@ TINYTS_INLINE void dw_row_geometry(const dw_call *cl, int32_t oy,
   }
 }
 
-/// The four channels' weights unpacked once (tap t: wk[2t] channels 0 and
-/// 2, wk[2t + 1] channels 1 and 3), and their biases, multipliers, right
-/// shifts and folded rounding terms; returns non-zero if the group may use
-/// the folded requantization (tinyts_requant_folded: fast requantization,
-/// e <= 22, |b| <= headroom <=> b + headroom in [0, 2 headroom]).  The
-/// set-up every call of a banded layer repeats for every group: straight-line
-/// code, no branch per channel.
-TINYTS_INLINE int dw_group_setup(const dw_call *cl, dw_row_ctx *ctx,
+/// The group's set-up (tinyts_dw_group_fill) from the call's parameters.
+TINYTS_INLINE int dw_group_setup(const dw_call *cl, tinyts_dw_group *g,
                                  int32_t oc, int32_t taps) {
-  static const int32_t zeros[4] = {0, 0, 0, 0};
-  const int32_t out_c = cl->out_c;
-  const int8_t *fp = cl->filter + oc;
-  uint32_t *wp = ctx->wk;
-#define TINYTS_DW_UNPACK_TAP()                                                 \
-  do {                                                                         \
-    const uint32_t wv_ = (uint32_t)tinyts_read_s32(fp);                        \
-    fp += out_c;                                                               \
-    wp[0] = __sxtb16(wv_);                                                     \
-    wp[1] = tinyts_sxtb16_ror8(wv_);                                           \
-    wp += 2;                                                                   \
-  } while (0)
-  if (taps == 9) {
-    TINYTS_DW_UNPACK_TAP();
-    TINYTS_DW_UNPACK_TAP();
-    TINYTS_DW_UNPACK_TAP();
-    TINYTS_DW_UNPACK_TAP();
-    TINYTS_DW_UNPACK_TAP();
-    TINYTS_DW_UNPACK_TAP();
-    TINYTS_DW_UNPACK_TAP();
-    TINYTS_DW_UNPACK_TAP();
-    TINYTS_DW_UNPACK_TAP();
-  } else {
-    for (int32_t t = 0; t < taps; ++t)
-      TINYTS_DW_UNPACK_TAP();
-  }
-#undef TINYTS_DW_UNPACK_TAP
-  const int32_t *const sh = cl->shift + oc, *const mu = cl->multiplier + oc;
-  const int32_t *const bs = cl->bias ? cl->bias + oc : zeros;
-  const int32_t e0 = -sh[0], e1 = -sh[1], e2 = -sh[2], e3 = -sh[3];
-  const int32_t b0 = bs[0], b1 = bs[1], b2 = bs[2], b3 = bs[3];
-  const int32_t m0 = mu[0], m1 = mu[1], m2 = mu[2], m3 = mu[3];
-  ctx->b[0] = b0;
-  ctx->b[1] = b1;
-  ctx->b[2] = b2;
-  ctx->b[3] = b3;
-  ctx->m[0] = m0;
-  ctx->m[1] = m1;
-  ctx->m[2] = m2;
-  ctx->m[3] = m3;
-  ctx->e[0] = e0;
-  ctx->e[1] = e1;
-  ctx->e[2] = e2;
-  ctx->e[3] = e3;
-  // Sign-bit tests, no branch: e - 1 and 22 - e are both below 2^31 (as
-  // unsigned) exactly when 1 <= e <= 22, b + h and h - b exactly when
-  // -h <= b <= h (h = headroom < 2^30); a negative headroom sets the bit.
-  const uint32_t h = (uint32_t)cl->headroom;
-#define TINYTS_DW_FOLD_BITS(E, B)                                              \
-  (((uint32_t)(E) - 1u) | (22u - (uint32_t)(E)) | ((uint32_t)(B) + h) |        \
-   (h - (uint32_t)(B)))
-  const uint32_t bad =
-      h | TINYTS_DW_FOLD_BITS(e0, b0) | TINYTS_DW_FOLD_BITS(e1, b1) |
-      TINYTS_DW_FOLD_BITS(e2, b2) | TINYTS_DW_FOLD_BITS(e3, b3);
-#undef TINYTS_DW_FOLD_BITS
-  if (bad >> 31)
-    return 0;
-  // rnd = 2^(e-1) + (output_offset << e) = (2 output_offset + 1) << (e - 1)
-  // (mod 2^32).
-  const uint32_t o21 = 2u * (uint32_t)cl->output_offset + 1u;
-  ctx->r[0] = (int32_t)(o21 << (e0 - 1));
-  ctx->r[1] = (int32_t)(o21 << (e1 - 1));
-  ctx->r[2] = (int32_t)(o21 << (e2 - 1));
-  ctx->r[3] = (int32_t)(o21 << (e3 - 1));
-  return 1;
+  return tinyts_dw_group_fill(g, cl->filter, cl->out_c, cl->bias,
+                              cl->multiplier, cl->shift, oc, taps,
+                              cl->output_offset);
 }
 
 /// One group of four output channels (oc: its first), every output row of
@@ -455,8 +382,19 @@ TINYTS_INLINE void dw_group_body(const dw_call *cl, dw_row_ctx *ctx,
                                  int bcast) {
   const int32_t kh = cl->kh, kw = cl->kw, taps = kh * kw;
   const int is3x3 = cl->is3x3, full_range = cl->full_range;
-  const int fold = dw_group_setup(cl, ctx, oc, taps);
-  const uint32_t *const wk = ctx->wk;
+  // The group's constants: prepared at compile time (cl->prep, one record
+  // per group) or set up here, once per call.
+  int fold;
+  if (cl->prep) {
+    ctx->k = (const tinyts_dw_group *)(const void *)(cl->prep +
+                                                     (oc >> 2) * cl->prep_words);
+    fold = ctx->k->fold;
+  } else {
+    fold = dw_group_setup(cl, ctx->buf, oc, taps);
+    ctx->k = ctx->buf;
+  }
+  const tinyts_dw_group *const k = ctx->k;
+  const uint32_t *const wk = k->wk;
   // Input channel of the group: byte offset added to every row address.
   const int32_t ch = bcast ? oc / cl->depth_multiplier : oc;
   // The call's parameters are read from *cl where they are used, not
@@ -516,7 +454,7 @@ TINYTS_INLINE void dw_group_body(const dw_call *cl, dw_row_ctx *ctx,
         continue;
       }
       const int32_t ix0 = ox * cl->stride_w - cl->pad_left;
-      int32_t a0 = ctx->b[0], a1 = ctx->b[1], a2 = ctx->b[2], a3 = ctx->b[3];
+      int32_t a0 = k->b[0], a1 = k->b[1], a2 = k->b[2], a3 = k->b[3];
       if (!bcast && is3x3 && rows_full && ix0 >= 0 &&
           ix0 + 2 * cl->dil_w < cl->in_w) {
         const int32_t xo = ix0 * cl->in_pix_stride + ch;
@@ -565,7 +503,7 @@ TINYTS_INLINE void dw_group_body(const dw_call *cl, dw_row_ctx *ctx,
         const int32_t hi = full_range ? 127 : cl->act_max;
 #define TINYTS_DW_FOLDED(A, I)                                                 \
   tinyts_clamp_s8(                                                             \
-      tinyts_requant_folded((A), ctx->m[I], ctx->r[I], ctx->e[I]),             \
+      tinyts_requant_folded((A), k->m[I], k->r[I], k->e[I]),                   \
       full_range, lo, hi)
         o[0] = TINYTS_DW_FOLDED(a0, 0);
         o[1] = TINYTS_DW_FOLDED(a1, 1);
@@ -610,8 +548,10 @@ TINYTS_INLINE void dw_call_init(
     int32_t stride_w, int32_t dil_h, int32_t dil_w, int32_t pad_top,
     int32_t pad_left, int32_t input_offset, int32_t output_offset,
     const int32_t *multiplier, const int32_t *shift, int32_t act_min,
-    int32_t act_max, int bcast) {
+    int32_t act_max, int bcast, const int32_t *prep) {
   cl->in = in;
+  cl->prep = prep;
+  cl->prep_words = TINYTS_DW_GROUP_WORDS(kh * kw);
   cl->filter = filter;
   cl->bias = bias;
   cl->multiplier = multiplier;
@@ -672,6 +612,8 @@ TINYTS_INLINE void dw_call_init(
 static __attribute__((noinline)) void dw_group_pixels(const dw_call *cl,
                                                       int32_t oc1, int bcast) {
   dw_row_ctx ctx;
+  tinyts_dw_group buf; // a group's set-up when nothing is prepared
+  ctx.buf = &buf;
   const int32_t input_offset = cl->input_offset;
   ctx.off2 =
       ((uint32_t)input_offset & 0xFFFFu) | ((uint32_t)input_offset << 16);
@@ -866,7 +808,7 @@ TINYTS_INLINE void depthwise_any(
     int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
     int32_t pad_top, int32_t pad_left, int32_t input_offset,
     int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
-    int32_t act_min, int32_t act_max) {
+    int32_t act_min, int32_t act_max, const int32_t *prep) {
   int32_t c_done = 0; // channels [0, c_done) already computed
 #if TINYTS_DSP
   const int32_t out_c = in_c * depth_multiplier;
@@ -884,7 +826,7 @@ TINYTS_INLINE void depthwise_any(
                    output, out_h, out_w, out_row_stride, out_pix_stride, kh,
                    kw, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
                    input_offset, output_offset, multiplier, shift, act_min,
-                   act_max, 0);
+                   act_max, 0, prep);
       dw_group_pixels(&cl, c_end, 0);
     }
     c_done = c_end;
@@ -898,7 +840,7 @@ TINYTS_INLINE void depthwise_any(
                  depth_multiplier, bias, output, out_h, out_w, out_row_stride,
                  out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
                  pad_top, pad_left, input_offset, output_offset, multiplier,
-                 shift, act_min, act_max, 1);
+                 shift, act_min, act_max, 1, prep);
     dw_group_pixels(&cl, out_c, 1);
     return;
   }
@@ -910,7 +852,7 @@ TINYTS_INLINE void depthwise_any(
                  depth_multiplier, bias, output, out_h, out_w, out_row_stride,
                  out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
                  pad_top, pad_left, input_offset, output_offset, multiplier,
-                 shift, act_min, act_max, 0);
+                 shift, act_min, act_max, 0, NULL);
     dw_pixels_call(&cl, c_done);
     return;
   }
@@ -920,6 +862,9 @@ TINYTS_INLINE void depthwise_any(
                kh, kw, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
                input_offset, output_offset, multiplier, shift, act_min,
                act_max, c_done);
+#if !TINYTS_DSP
+  (void)prep; // the portable path reads the layer's parameters directly
+#endif
 }
 
 void tinyts_depthwise_conv2d_s8(
@@ -936,7 +881,7 @@ void tinyts_depthwise_conv2d_s8(
                 out_h, out_w, depth_multiplier, out_row_stride,
                 out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
                 pad_top, pad_left, input_offset, output_offset, multiplier,
-                shift, act_min, act_max);
+                shift, act_min, act_max, NULL);
 }
 
 void tinyts_depthwise_conv2d_rows_s8(
@@ -953,5 +898,141 @@ void tinyts_depthwise_conv2d_rows_s8(
                 out_h, out_w, depth_multiplier, out_row_stride,
                 out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
                 pad_top, pad_left, input_offset, output_offset, multiplier,
-                shift, act_min, act_max);
+                shift, act_min, act_max, NULL);
+}
+
+void tinyts_depthwise_conv2d_prep_s8(
+    const int8_t *input, int32_t in_h, int32_t in_w, int32_t in_c,
+    int32_t in_row_stride, int32_t in_pix_stride, const int8_t *filter,
+    const int32_t *bias, int8_t *output, int32_t out_h, int32_t out_w,
+    int32_t depth_multiplier, int32_t out_row_stride, int32_t out_pix_stride,
+    int32_t kh, int32_t kw, int32_t stride_h, int32_t stride_w, int32_t dil_h,
+    int32_t dil_w, int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    int32_t act_min, int32_t act_max, const int32_t *prep) {
+  const tinyts_rows in = {&input, 0, in_row_stride};
+  depthwise_any(&in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
+                out_h, out_w, depth_multiplier, out_row_stride,
+                out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
+                pad_top, pad_left, input_offset, output_offset, multiplier,
+                shift, act_min, act_max, prep);
+}
+
+void tinyts_depthwise_conv2d_prep_rows_s8(
+    const int8_t *const *in_rows, int32_t in_h, int32_t in_w, int32_t in_c,
+    int32_t in_pix_stride, const int8_t *filter, const int32_t *bias,
+    int8_t *output, int32_t out_h, int32_t out_w, int32_t depth_multiplier,
+    int32_t out_row_stride, int32_t out_pix_stride, int32_t kh, int32_t kw,
+    int32_t stride_h, int32_t stride_w, int32_t dil_h, int32_t dil_w,
+    int32_t pad_top, int32_t pad_left, int32_t input_offset,
+    int32_t output_offset, const int32_t *multiplier, const int32_t *shift,
+    int32_t act_min, int32_t act_max, const int32_t *prep) {
+  const tinyts_rows in = {in_rows, -1, 0};
+  depthwise_any(&in, in_h, in_w, in_c, in_pix_stride, filter, bias, output,
+                out_h, out_w, depth_multiplier, out_row_stride,
+                out_pix_stride, kh, kw, stride_h, stride_w, dil_h, dil_w,
+                pad_top, pad_left, input_offset, output_offset, multiplier,
+                shift, act_min, act_max, prep);
+}
+
+/// Bytes 0 and 2 (odd: 1 and 3) of w sign-extended into halfwords: SXTB16.
+TINYTS_INLINE uint32_t dw_unpack(uint32_t w, int odd) {
+#if TINYTS_DSP
+  return odd ? tinyts_sxtb16_ror8(w) : (uint32_t)__sxtb16(w);
+#else
+  if (odd)
+    w >>= 8;
+  return ((uint32_t)(int32_t)(int8_t)(w & 0xFFu) & 0xFFFFu) |
+         ((uint32_t)(int32_t)(int8_t)((w >> 16) & 0xFFu) << 16);
+#endif
+}
+
+int tinyts_dw_group_fill(tinyts_dw_group *g, const int8_t *filter,
+                         int32_t out_c, const int32_t *bias,
+                         const int32_t *multiplier, const int32_t *shift,
+                         int32_t oc, int32_t taps, int32_t output_offset) {
+  static const int32_t zeros[4] = {0, 0, 0, 0};
+  const int8_t *fp = filter + oc;
+  uint32_t *wp = g->wk;
+#define TINYTS_DW_UNPACK_TAP()                                                 \
+  do {                                                                         \
+    const uint32_t wv_ = (uint32_t)tinyts_read_s32(fp);                        \
+    fp += out_c;                                                               \
+    wp[0] = dw_unpack(wv_, 0);                                                 \
+    wp[1] = dw_unpack(wv_, 1);                                                 \
+    wp += 2;                                                                   \
+  } while (0)
+  if (taps == 9) { // straight-line 3x3
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+    TINYTS_DW_UNPACK_TAP();
+  } else {
+    for (int32_t t = 0; t < taps; ++t)
+      TINYTS_DW_UNPACK_TAP();
+  }
+#undef TINYTS_DW_UNPACK_TAP
+  const int32_t *const sh = shift + oc, *const mu = multiplier + oc;
+  const int32_t *const bs = bias ? bias + oc : zeros;
+  const int32_t e0 = -sh[0], e1 = -sh[1], e2 = -sh[2], e3 = -sh[3];
+  const int32_t b0 = bs[0], b1 = bs[1], b2 = bs[2], b3 = bs[3];
+  g->b[0] = b0;
+  g->b[1] = b1;
+  g->b[2] = b2;
+  g->b[3] = b3;
+  g->m[0] = mu[0];
+  g->m[1] = mu[1];
+  g->m[2] = mu[2];
+  g->m[3] = mu[3];
+  g->e[0] = e0;
+  g->e[1] = e1;
+  g->e[2] = e2;
+  g->e[3] = e3;
+  // Sign-bit tests, no branch: e - 1 and 22 - e are both below 2^31 (as
+  // unsigned) exactly when 1 <= e <= 22, b + h and h - b exactly when
+  // -h <= b <= h (h = headroom < 2^30); a negative headroom sets the bit.
+  const uint32_t h = (uint32_t)tinyts_fast_requant_headroom(taps);
+#define TINYTS_DW_FOLD_BITS(E, B)                                              \
+  (((uint32_t)(E) - 1u) | (22u - (uint32_t)(E)) | ((uint32_t)(B) + h) |        \
+   (h - (uint32_t)(B)))
+  const uint32_t bad =
+      h | TINYTS_DW_FOLD_BITS(e0, b0) | TINYTS_DW_FOLD_BITS(e1, b1) |
+      TINYTS_DW_FOLD_BITS(e2, b2) | TINYTS_DW_FOLD_BITS(e3, b3);
+#undef TINYTS_DW_FOLD_BITS
+  if (bad >> 31) {
+    g->fold = 0;
+    g->r[0] = g->r[1] = g->r[2] = g->r[3] = 0; // unused without folding
+    return 0;
+  }
+  // rnd = 2^(e-1) + (output_offset << e) = (2 output_offset + 1) << (e - 1)
+  // (mod 2^32).
+  const uint32_t o21 = 2u * (uint32_t)output_offset + 1u;
+  g->r[0] = (int32_t)(o21 << (e0 - 1));
+  g->r[1] = (int32_t)(o21 << (e1 - 1));
+  g->r[2] = (int32_t)(o21 << (e2 - 1));
+  g->r[3] = (int32_t)(o21 << (e3 - 1));
+  g->fold = 1;
+  return 1;
+}
+
+int32_t tinyts_depthwise_conv2d_prepare_s8(
+    const int8_t *filter, const int32_t *bias, const int32_t *multiplier,
+    const int32_t *shift, int32_t out_c, int32_t kh, int32_t kw,
+    int32_t output_offset, int32_t *prep) {
+  const int32_t taps = kh * kw;
+  if (taps > TINYTS_DW_MAX_TAPS || kh > TINYTS_DW_GROUP_ROWS)
+    return 0; // the per-pixel path, which prepares nothing
+  const int32_t words = TINYTS_DW_GROUP_WORDS(taps);
+  for (int32_t oc = 0; oc + 4 <= out_c; oc += 4) {
+    tinyts_dw_group g;
+    tinyts_dw_group_fill(&g, filter, out_c, bias, multiplier, shift, oc, taps,
+                         output_offset);
+    memcpy(prep + (oc >> 2) * words, &g, (size_t)words * sizeof(int32_t));
+  }
+  return (out_c >> 2) * words;
 }

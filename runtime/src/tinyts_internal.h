@@ -263,4 +263,33 @@ TINYTS_INLINE uint32_t tinyts_sxtab16_ror8(uint32_t a, uint32_t x) {
 }
 #endif
 
+/// Largest kh * kw of the depthwise group path (weights unpacked per group
+/// of four output channels: 8 bytes per tap); larger kernels take the
+/// per-pixel loop.
+#define TINYTS_DW_MAX_TAPS 25
+
+/// One group of four depthwise output channels, ready for the group path:
+/// whether it may use the folded requantization (tinyts_requant_folded),
+/// biases, multipliers, folded rounding terms (tinyts_folded_rnd; 0 when
+/// not folded), right shifts e = -shift and the weights unpacked by SXTB16
+/// (tap t: wk[2t] holds channels 0 and 2, wk[2t + 1] channels 1 and 3, one
+/// int16 per halfword).  A prepared layer
+/// (tinyts_depthwise_conv2d_prepare_s8) stores these records back to back,
+/// TINYTS_DW_GROUP_WORDS(kh * kw) words each (wk cut to 2 * taps words).
+typedef struct {
+  int32_t fold;
+  int32_t b[4], m[4], r[4], e[4];
+  uint32_t wk[2 * TINYTS_DW_MAX_TAPS];
+} tinyts_dw_group;
+
+/// Words of one prepared depthwise group with `taps` = kh * kw.
+#define TINYTS_DW_GROUP_WORDS(taps) (17 + 2 * (taps))
+
+/// Sets up *g for output channels [oc, oc + 4) of a depthwise layer
+/// (filter [taps][out_c]); returns g->fold.
+int tinyts_dw_group_fill(tinyts_dw_group *g, const int8_t *filter,
+                         int32_t out_c, const int32_t *bias,
+                         const int32_t *multiplier, const int32_t *shift,
+                         int32_t oc, int32_t taps, int32_t output_offset);
+
 #endif // TINYTS_INTERNAL_H

@@ -17,14 +17,16 @@
 
 // The emitted code: strides from the memref layouts, offsets from the plan, the 3x3
 // conv's window scratch in the arena (the 1x1 one needs none), the add writing over
-// the conv's buffer, the last conv into the output argument.
+// the conv's buffer, the last conv into the output argument. The layers share one
+// copy of their identical requantization arrays. Weights that are arguments, not
+// constants, are not prepared: the plain kernels.
 // C-LABEL: #include "tinyts_kernels.h"
 // C: static int8_t tinyts_model_arena[512] __attribute__((aligned(16)));
 // C: void tinyts_model_invoke(const int8_t* [[X:v[0-9]+]], const int8_t* [[W:v[0-9]+]], const int8_t* [[W2:v[0-9]+]], const int8_t* [[DW:v[0-9]+]], const int32_t* [[B:v[0-9]+]], int8_t* [[OUT:v[0-9]+]]) {
 // C-NEXT: tinyts_conv2d_s8([[X]], 8, 8, 3, 24, 3, [[W]], [[B]], (tinyts_model_arena + 0), 8, 8, 4, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, tinyts_model_q1_mult, tinyts_model_q1_shift, -128, 127, (tinyts_model_arena + 256));
-// C-NEXT: tinyts_depthwise_conv2d_s8((tinyts_model_arena + 0), 8, 8, 4, 32, 4, [[DW]], [[B]], (tinyts_model_arena + 256), 8, 8, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, tinyts_model_q2_mult, tinyts_model_q2_shift, -128, 127);
+// C-NEXT: tinyts_depthwise_conv2d_s8((tinyts_model_arena + 0), 8, 8, 4, 32, 4, [[DW]], [[B]], (tinyts_model_arena + 256), 8, 8, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, tinyts_model_q1_mult, tinyts_model_q1_shift, -128, 127);
 // C-NEXT: tinyts_add_s8((tinyts_model_arena + 0), 32, 4, 1, (tinyts_model_arena + 256), 32, 4, 1, (tinyts_model_arena + 0), 32, 4, 8, 8, 4, 0, 1073741824, -1, 0, 1073741824, -1, 20, 0, 1073741824, -1, -128, 127);
-// C-NEXT: tinyts_conv2d_s8((tinyts_model_arena + 0), 8, 8, 4, 32, 4, [[W2]], [[B]], [[OUT]], 8, 8, 4, 32, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, tinyts_model_q3_mult, tinyts_model_q3_shift, -128, 127, NULL);
+// C-NEXT: tinyts_conv2d_s8((tinyts_model_arena + 0), 8, 8, 4, 32, 4, [[W2]], [[B]], [[OUT]], 8, 8, 4, 32, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, tinyts_model_q1_mult, tinyts_model_q1_shift, -128, 127, NULL);
 // C-NEXT: return;
 func.func @residual(%x: memref<1x8x8x3xi8>, %w: memref<4x3x3x3xi8>, %w2: memref<4x1x1x4xi8>, %dw: memref<3x3x4x1xi8>, %b: memref<4xi32>, %out: memref<1x8x8x4xi8>) {
   %a = memref.alloc() : memref<1x8x8x4xi8>
@@ -37,6 +39,51 @@ func.func @residual(%x: memref<1x8x8x3xi8>, %w: memref<4x3x3x3xi8>, %w2: memref<
   memref.dealloc %bb : memref<1x8x8x4xi8>
   tinyts.conv2d %c, %w2, %b outs(%out : memref<1x8x8x4xi8>) stride [1, 1] pad [0, 0, 0, 0] dilation [1, 1] zp(0, 0) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x8x8x4xi8>, memref<4x1x1x4xi8>, memref<4xi32>
   memref.dealloc %c : memref<1x8x8x4xi8>
+  return
+}
+
+// -----
+
+// Constant weights: each conv / depthwise layer is prepared at compile time by the
+// runtime's *_prepare_s8 (conv: requantization class 7 = every channel folds, no
+// dead-channel mask; depthwise: one 4-channel group: fold, biases, multipliers,
+// folded rounding terms (2 * 0 + 1) << 8, right shifts, then the 3x3 weights
+// unpacked into halfword pairs, 2 | 2 << 16 = 131074) and called through the
+// _prep_s8 kernels. Two bands of a layer share its arrays.
+// CHECK-LABEL: emitc.include "tinyts_kernels.h"
+// CHECK-DAG:   emitc.global static const @tinyts_model_q1_prep : !emitc.array<2xi32> = dense<[7, 0]>
+// CHECK-DAG:   emitc.global static const @tinyts_model_q3_prep : !emitc.array<35xi32> = dense<[1, 0, 0, 0, 0, 1073741824, 1073741824, 1073741824, 1073741824, 256, 256, 256, 256, 9, 9, 9, 9, 131074, 131074,
+// CHECK-NOT:   _q2_prep
+// CHECK-NOT:   _q4_prep
+// CHECK:       call_opaque "tinyts_conv2d_prep_s8"
+// C-LABEL: #include "tinyts_kernels.h"
+// C: void tinyts_model_invoke(const int8_t* [[X:v[0-9]+]], int8_t* [[OUT:v[0-9]+]]) {
+// C-NEXT: tinyts_conv2d_prep_s8([[X]], 2, 4, 4, 16, 4, tinyts_model_constant_4x1x1x4xi8, tinyts_model_constant_4xi32, (tinyts_model_arena + 0), 2, 4, 4, 16, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, tinyts_model_q1_mult, tinyts_model_q1_shift, -128, 127, NULL, tinyts_model_q1_prep);
+// C-NEXT: tinyts_conv2d_prep_s8(([[X]] + 32), 2, 4, 4, 16, 4, tinyts_model_constant_4x1x1x4xi8, tinyts_model_constant_4xi32, ((tinyts_model_arena + 0) + 32), 2, 4, 4, 16, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, tinyts_model_q1_mult, tinyts_model_q1_shift, -128, 127, NULL, tinyts_model_q1_prep);
+// C-NEXT: tinyts_depthwise_conv2d_prep_s8((tinyts_model_arena + 0), 3, 4, 4, 16, 4, tinyts_model_constant_3x3x4x1xi8, tinyts_model_constant_4xi32, [[OUT]], 2, 4, 1, 16, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, tinyts_model_q1_mult, tinyts_model_q1_shift, -128, 127, tinyts_model_q3_prep);
+// C-NEXT: tinyts_depthwise_conv2d_prep_s8(((tinyts_model_arena + 0) + 16), 3, 4, 4, 16, 4, tinyts_model_constant_3x3x4x1xi8, tinyts_model_constant_4xi32, ([[OUT]] + 32), 2, 4, 1, 16, 4, 3, 3, 1, 1, 1, 1, 0, 1, 0, 0, tinyts_model_q1_mult, tinyts_model_q1_shift, -128, 127, tinyts_model_q3_prep);
+// C-NEXT: return;
+memref.global "private" constant @__constant_4x1x1x4xi8 : memref<4x1x1x4xi8> = dense<1>
+memref.global "private" constant @__constant_3x3x4x1xi8 : memref<3x3x4x1xi8> = dense<2>
+memref.global "private" constant @__constant_4xi32 : memref<4xi32> = dense<0>
+func.func @prepared(%x: memref<1x4x4x4xi8>, %out: memref<1x4x4x4xi8>) {
+  %w = memref.get_global @__constant_4x1x1x4xi8 : memref<4x1x1x4xi8>
+  %dw = memref.get_global @__constant_3x3x4x1xi8 : memref<3x3x4x1xi8>
+  %b = memref.get_global @__constant_4xi32 : memref<4xi32>
+  %a = memref.alloc() : memref<1x4x4x4xi8>
+  %x0 = memref.subview %x[0, 0, 0, 0] [1, 2, 4, 4] [1, 1, 1, 1] : memref<1x4x4x4xi8> to memref<1x2x4x4xi8, strided<[64, 16, 4, 1]>>
+  %x1 = memref.subview %x[0, 2, 0, 0] [1, 2, 4, 4] [1, 1, 1, 1] : memref<1x4x4x4xi8> to memref<1x2x4x4xi8, strided<[64, 16, 4, 1], offset: 32>>
+  %a0 = memref.subview %a[0, 0, 0, 0] [1, 2, 4, 4] [1, 1, 1, 1] : memref<1x4x4x4xi8> to memref<1x2x4x4xi8, strided<[64, 16, 4, 1]>>
+  %a1 = memref.subview %a[0, 2, 0, 0] [1, 2, 4, 4] [1, 1, 1, 1] : memref<1x4x4x4xi8> to memref<1x2x4x4xi8, strided<[64, 16, 4, 1], offset: 32>>
+  tinyts.conv2d %x0, %w, %b outs(%a0 : memref<1x2x4x4xi8, strided<[64, 16, 4, 1]>>) stride [1, 1] pad [0, 0, 0, 0] dilation [1, 1] zp(0, 0) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x2x4x4xi8, strided<[64, 16, 4, 1]>>, memref<4x1x1x4xi8>, memref<4xi32>
+  tinyts.conv2d %x1, %w, %b outs(%a1 : memref<1x2x4x4xi8, strided<[64, 16, 4, 1], offset: 32>>) stride [1, 1] pad [0, 0, 0, 0] dilation [1, 1] zp(0, 0) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x2x4x4xi8, strided<[64, 16, 4, 1], offset: 32>>, memref<4x1x1x4xi8>, memref<4xi32>
+  %i0 = memref.subview %a[0, 0, 0, 0] [1, 3, 4, 4] [1, 1, 1, 1] : memref<1x4x4x4xi8> to memref<1x3x4x4xi8, strided<[64, 16, 4, 1]>>
+  %i1 = memref.subview %a[0, 1, 0, 0] [1, 3, 4, 4] [1, 1, 1, 1] : memref<1x4x4x4xi8> to memref<1x3x4x4xi8, strided<[64, 16, 4, 1], offset: 16>>
+  %o0 = memref.subview %out[0, 0, 0, 0] [1, 2, 4, 4] [1, 1, 1, 1] : memref<1x4x4x4xi8> to memref<1x2x4x4xi8, strided<[64, 16, 4, 1]>>
+  %o1 = memref.subview %out[0, 2, 0, 0] [1, 2, 4, 4] [1, 1, 1, 1] : memref<1x4x4x4xi8> to memref<1x2x4x4xi8, strided<[64, 16, 4, 1], offset: 32>>
+  tinyts.depthwise_conv2d %i0, %dw, %b outs(%o0 : memref<1x2x4x4xi8, strided<[64, 16, 4, 1]>>) stride [1, 1] pad [1, 0, 1, 1] dilation [1, 1] zp(0, 0) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x3x4x4xi8, strided<[64, 16, 4, 1]>>, memref<3x3x4x1xi8>, memref<4xi32>
+  tinyts.depthwise_conv2d %i1, %dw, %b outs(%o1 : memref<1x2x4x4xi8, strided<[64, 16, 4, 1], offset: 32>>) stride [1, 1] pad [0, 1, 1, 1] dilation [1, 1] zp(0, 0) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x3x4x4xi8, strided<[64, 16, 4, 1], offset: 16>>, memref<3x3x4x1xi8>, memref<4xi32>
+  memref.dealloc %a : memref<1x4x4x4xi8>
   return
 }
 

@@ -24,6 +24,7 @@ import hashlib
 import math
 import os
 import subprocess
+import tempfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +55,8 @@ _SIGNATURES = {
     + [_I] * 8 + [_I, _I, _P, _P, _I, _I, _P],
     "tinyts_depthwise_conv2d_rows_s8": [_P, _I, _I, _I, _I, _P, _P, _P, _I, _I, _I, _I, _I]
     + [_I] * 8 + [_I, _I, _P, _P, _I, _I],
+    "tinyts_conv2d_prepare_s8": [_P, _P, _P, _I, _I, _P],
+    "tinyts_depthwise_conv2d_prepare_s8": [_P, _P, _P, _P, _I, _I, _I, _I, _P],
     "tinyts_fully_connected_s8": [_P, _I, _I, _I, _P, _P, _P, _I, _I, _I, _I, _I, _P, _P, _I, _I, _I],
     "tinyts_add_s8": [_P, _I, _I, _I, _P, _I, _I, _I, _P, _I, _I, _I, _I, _I] + [_I] * 12,
     "tinyts_mul_s8": [_P, _I, _I, _I, _P, _I, _I, _I, _P, _I, _I, _I, _I, _I] + [_I] * 7,
@@ -70,6 +73,14 @@ _SIGNATURES = {
     "tinyts_quantize_f32_s8": [_P, _P, _I, _F, _I],
     "tinyts_dequantize_s8_f32": [_P, _P, _I, _F, _I],
 }
+
+
+# The prepared-layer variants: the base kernel's arguments, then `prep`.
+for _base in ("tinyts_conv2d", "tinyts_depthwise_conv2d"):
+    _SIGNATURES[_base + "_prep_s8"] = _SIGNATURES[_base + "_s8"] + [_P]
+    _SIGNATURES[_base + "_prep_rows_s8"] = _SIGNATURES[_base + "_rows_s8"] + [_P]
+_PREPARE_RESTYPE = {"tinyts_requantize", "tinyts_conv2d_prepare_s8",
+                    "tinyts_depthwise_conv2d_prepare_s8"}
 
 
 def runtime_sources():
@@ -98,8 +109,45 @@ def build_runtime(out_dir: str, cc: str = "cc") -> ctypes.CDLL:
         if fn is None:
             continue
         fn.argtypes = argtypes
-        fn.restype = _I if name == "tinyts_requantize" else None
+        fn.restype = _I if name in _PREPARE_RESTYPE else None
     return lib
+
+
+_HOST_LIB: list = []
+
+
+def _host_lib() -> ctypes.CDLL:
+    """The runtime built for this host (cached), for preparing layers."""
+    if not _HOST_LIB:
+        d = os.path.join(tempfile.gettempdir(), f"tinyts_kernel_harness_{os.getuid()}")
+        os.makedirs(d, exist_ok=True)
+        _HOST_LIB.append(build_runtime(d))
+    return _HOST_LIB[0]
+
+
+def _ptr(a):
+    return None if a is None else ctypes.c_void_p(a.ctypes.data)
+
+
+def prepare_layer(depthwise: bool, w: np.ndarray, bias, mult: np.ndarray, shift: np.ndarray,
+                  out_c: int, kh: int, kw: int, output_offset: int):
+    """The layer's prep array as tinyts-lower-to-emitc computes it on the
+    compiling host (the runtime's *_prepare_s8 run here through ctypes), or
+    None when the kernel shape takes no prepared path."""
+    lib = _host_lib()
+    w = np.ascontiguousarray(w, np.int8)
+    b = None if bias is None else np.ascontiguousarray(bias, np.int32)
+    m = np.ascontiguousarray(mult, np.int32)
+    sh = np.ascontiguousarray(shift, np.int32)
+    if depthwise:
+        out = np.zeros((out_c // 4) * (17 + 2 * kh * kw) + 1, np.int32)
+        n = lib.tinyts_depthwise_conv2d_prepare_s8(_ptr(w), _ptr(b), _ptr(m), _ptr(sh), out_c,
+                                                   kh, kw, output_offset, _ptr(out))
+    else:
+        out = np.zeros(1 + (min(out_c, 256) + 31) // 32, np.int32)
+        n = lib.tinyts_conv2d_prepare_s8(_ptr(w), _ptr(b), _ptr(sh), out_c, w.size // out_c,
+                                         _ptr(out))
+    return out[:n].copy() if n > 0 else None
 
 
 # --------------------------------------------------------------------------
@@ -550,7 +598,8 @@ WINDOWED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"
 
 
 def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, bands: int = 1,
-               scratch: bool = True, rows: bool = False, band_height: int = None) -> Plan:
+               scratch: bool = True, rows: bool = False, band_height: int = None,
+               prep: bool = False) -> Plan:
     """Plan our kernel calls for `op` on TFLM's input values (raises
     NotImplementedError for ops without a kernel).  scratch=False passes no
     scratch buffer to kernels that take one (their fallback path).  rows=True
@@ -558,7 +607,9 @@ def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, band
     input with scattered rows (other ops are planned as usual).  The windowed
     ops are called once per band of output rows: `bands` bands, or with
     band_height, bands of that many rows (as the compiler's tensor splitting
-    emits them)."""
+    emits them).  prep=True calls conv / depthwise layers through their
+    _prep kernels with the layer prepared on this host (prepare_layer), as
+    the generated code does."""
     T = mut.tensors
     name = op.name
     out_t = T[op.outputs[0]]
@@ -590,6 +641,13 @@ def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, band
         ob = StridedBuf(P, "y", "out", oh, ow, oc, gap, fill=0x77)
         in_strides = (ib.pix,) if rows else (ib.row, ib.pix)
         sfx = "_rows_s8" if rows else "_s8"
+        pr = prepare_layer(name == "DEPTHWISE_CONV_2D", w,
+                           values[op.inputs[2]] if len(op.inputs) > 2 and op.inputs[2] >= 0
+                           else None, mult, shift, oc, kh, kw, out_t.zp) if prep else None
+        extra = ()
+        if pr is not None:
+            sfx = "_prep" + sfx
+            extra = (P.add("prep", pr, "const"),)
         if name == "CONV_2D":
             if w.shape[3] != ic:
                 raise NotImplementedError("grouped convolution")
@@ -600,7 +658,7 @@ def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, band
             def call(ip, ih_, op_, oh_, pt):
                 P.call("tinyts_conv2d" + sfx, ip, ih_, iw, ic, *in_strides, wr, br,
                        op_, oh_, ow, oc, ob.row, ob.pix, kh, kw, sh, sw, dh, dw,
-                       pt, pad_left, -in_t.zp, out_t.zp, mr, sr, lo, hi, scr)
+                       pt, pad_left, -in_t.zp, out_t.zp, mr, sr, lo, hi, scr, *extra)
         else:
             mdep = oc // ic
             P.macs = oh * ow * oc * kh * kw
@@ -608,7 +666,7 @@ def plan_layer(mut: ModelUnderTest, op: OpInfo, values: dict, gap: int = 0, band
             def call(ip, ih_, op_, oh_, pt):
                 P.call("tinyts_depthwise_conv2d" + sfx, ip, ih_, iw, ic, *in_strides, wr, br,
                        op_, oh_, ow, mdep, ob.row, ob.pix, kh, kw, sh, sw,
-                       dh, dw, pt, pad_left, -in_t.zp, out_t.zp, mr, sr, lo, hi)
+                       dh, dw, pt, pad_left, -in_t.zp, out_t.zp, mr, sr, lo, hi, *extra)
         _window_call(ib, ob, kh, sh, dh, pad_top, bands, call, band_height)
         P.extract = lambda: ob.get().reshape(out_shape)
         return P

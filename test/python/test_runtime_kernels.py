@@ -265,7 +265,7 @@ def test_kernels_bit_exact_on_emulated_cortex_m7(tmp_path, dsp):
         values = mut.run_tflm(100 + i)
         op = mut.ops[idx]
         plans = [kh.plan_layer(mut, op, values, gap=i % 2, bands=1 + i % 3, scratch=i % 4 != 3,
-                               rows=rows)
+                               rows=rows, prep=i % 2 == 1)
                  for rows in ((False, True) if op.name in kh.WINDOWED_OPS else (False,))]
         plan = kh.merge_plans(plans)  # base and _rows kernels in one ELF
         outs, res = kh.run_plan_on_m7(m7, plan, str(tmp_path), f"layer{i}", dsp=dsp)
@@ -487,10 +487,12 @@ _SYNTH = [
 ]
 
 
-def _synth_plan(case, seed, rows=False, band_height=None, no_bias=False):
+def _synth_plan(case, seed, rows=False, band_height=None, no_bias=False, prep=False):
     """Plan of a synthetic case and its reference output.  k may be (kh, kw);
     band_height: one kernel call per band of that many output rows (as
-    kernel_harness.plan_layer); no_bias: the kernel gets a NULL bias."""
+    kernel_harness.plan_layer); no_bias: the kernel gets a NULL bias; prep:
+    the _prep kernels on the layer prepared on this host (as the generated
+    code calls them)."""
     depthwise, ih, iw, ic, n, k, s, d, pad, (lo, hi), odd = case
     rng = np.random.default_rng(seed)
     mdep = n if depthwise else 1
@@ -534,11 +536,17 @@ def _synth_plan(case, seed, rows=False, band_height=None, no_bias=False):
     wr = P.add("filter", w, "const")
     br = None if no_bias else P.add("bias", bias, "const")
     mr, sr = P.add("mult", mult, "const"), P.add("shift", shift, "const")
+    pr = kh.prepare_layer(depthwise, w, None if no_bias else bias, mult, shift, oc, kh_, kw_,
+                          out_off) if prep else None
+    extra = ()
+    if pr is not None:
+        sfx = "_prep" + sfx
+        extra = (P.add("prep", pr, "const"),)
     if depthwise:
         def call(ip, ih_, op_, oh_, pt):
             P.call("tinyts_depthwise_conv2d" + sfx, ip, ih_, iw, ic, *strides, wr, br,
                    op_, oh_, ow, mdep, yb.row, yb.pix, kh_, kw_, s, s, d, d, pt, pad[1],
-                   in_off, out_off, mr, sr, lo, hi)
+                   in_off, out_off, mr, sr, lo, hi, *extra)
     else:
         scr = None if seed % 3 == 2 else P.add(
             "scratch", np.full(2 * kh_ * kw_ * ic, 0x33, np.int8), "scratch")
@@ -546,7 +554,7 @@ def _synth_plan(case, seed, rows=False, band_height=None, no_bias=False):
         def call(ip, ih_, op_, oh_, pt):
             P.call("tinyts_conv2d" + sfx, ip, ih_, iw, ic, *strides, wr, br,
                    op_, oh_, ow, oc, yb.row, yb.pix, kh_, kw_, s, s, d, d, pt, pad[1],
-                   in_off, out_off, mr, sr, lo, hi, scr)
+                   in_off, out_off, mr, sr, lo, hi, scr, *extra)
     if band_height is None:  # one call on the whole input
         call(xb.input_arg(0, ih), ih, yb.at_row(0), oh, pad[0])
     else:  # one call per band of output rows, each on the input rows it needs
@@ -559,8 +567,10 @@ def _synth_plan(case, seed, rows=False, band_height=None, no_bias=False):
 def test_synthetic_conv_shapes_host(runtime_lib, idx):
     for seed in range(3):
         for rows in (False, True):
-            plan, ref = _synth_plan(_SYNTH[idx], seed, rows)
-            assert plan.run_host(runtime_lib).tobytes() == ref.tobytes(), (idx, seed, rows)
+            for prep in (False, True):
+                plan, ref = _synth_plan(_SYNTH[idx], seed, rows, prep=prep)
+                assert plan.run_host(runtime_lib).tobytes() == ref.tobytes(), \
+                    (idx, seed, rows, prep)
 
 
 # Plans merged into one ELF: one cross-compilation of the runtime and one
@@ -585,13 +595,16 @@ def _check_on_m7(m7, checks: list, tmp_path, name: str, dsp: bool) -> None:
 def test_synthetic_conv_shapes_on_emulated_cortex_m7(tmp_path, dsp):
     m7 = _cortex_m7()
     # Base and _rows kernels of each case (seed varies the stride gap /
-    # scratch / values); several cases per ELF.
+    # scratch / values), and the _prep ones on the layer prepared on this
+    # host (as the compiler prepares it); several cases per ELF.
     checks = []
     for idx, case in enumerate(_SYNTH):
         seed = idx % 3
         plan, ref = _synth_plan(case, seed)
         plan_rows, _ = _synth_plan(case, seed, rows=True)
-        checks += [(plan, ref, (idx, case, "base")), (plan_rows, ref, (idx, case, "_rows"))]
+        plan_prep, _ = _synth_plan(case, seed, rows=idx % 2 == 1, prep=True)
+        checks += [(plan, ref, (idx, case, "base")), (plan_rows, ref, (idx, case, "_rows")),
+                   (plan_prep, ref, (idx, case, "_prep"))]
     _check_on_m7(m7, checks, tmp_path, "synth", dsp)
 
 
@@ -664,23 +677,27 @@ def test_odd_pixel_counts_host(runtime_lib, idx):
     for seed in range(3):
         for bh in ODD_BAND_HEIGHTS:
             for rows in (False, True):
-                plan, ref = _synth_plan(_ODD_PIX[idx], seed, rows, bh, no_bias=seed == 1)
-                ours = plan.run_host(runtime_lib)
-                assert ours.tobytes() == ref.tobytes(), (idx, seed, bh, rows)
+                for prep in (False, True):
+                    plan, ref = _synth_plan(_ODD_PIX[idx], seed, rows, bh, no_bias=seed == 1,
+                                            prep=prep)
+                    ours = plan.run_host(runtime_lib)
+                    assert ours.tobytes() == ref.tobytes(), (idx, seed, bh, rows, prep)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dsp", [True, False], ids=["dsp", "portable"])
 def test_odd_pixel_counts_on_emulated_cortex_m7(tmp_path, dsp):
     m7 = _cortex_m7()
-    # Seeds 0 (bias, scratch) and 1 (NULL bias, stride gaps), every band
-    # height, base and _rows kernels; several cases per ELF.
+    # Seeds 0 (bias, scratch, plain kernels) and 1 (NULL bias, stride gaps,
+    # _prep kernels on the layer prepared on this host), every band height,
+    # base and _rows kernels; several cases per ELF.
     checks = []
     for idx, case in enumerate(_ODD_PIX):
         for seed in (0, 1):
             for bh in ODD_BAND_HEIGHTS:
                 for rows in (False, True):
-                    plan, ref = _synth_plan(case, seed, rows, bh, no_bias=seed == 1)
+                    plan, ref = _synth_plan(case, seed, rows, bh, no_bias=seed == 1,
+                                            prep=seed == 1)
                     checks.append((plan, ref, (idx, case, seed, bh, rows)))
     _check_on_m7(m7, checks, tmp_path, "odd", dsp)
 
@@ -709,8 +726,10 @@ def _banded_plans(name, idx, seed):
     values = mut.run_tflm(seed)
     op = mut.ops[idx]
     assert op.name in ("CONV_2D", "DEPTHWISE_CONV_2D"), op.name
-    plans = [kh.plan_layer(mut, op, values, gap=bh % 2, band_height=bh, rows=rows)
-             for bh in BAND_HEIGHTS for rows in (False, True)]
+    # Plain and _prep kernels (the layer prepared on this host, as the
+    # compiler does); the generated code calls the latter.
+    plans = [kh.plan_layer(mut, op, values, gap=bh % 2, band_height=bh, rows=rows, prep=prep)
+             for bh in BAND_HEIGHTS for rows in (False, True) for prep in (False, True)]
     return plans, values[op.outputs[0]]
 
 

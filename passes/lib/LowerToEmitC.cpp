@@ -90,6 +90,10 @@ public:
                                  "buffer-results-to-out-params first)";
     if (!func.getBody().hasOneBlock())
       return func.emitError() << "expects a straight-line function body";
+    func.walk([&](DepthwiseConv2DOp op) {
+      if (auto get = op.getWeights().getDefiningOp<memref::GetGlobalOp>())
+        ++weightCalls[module.lookupSymbol(get.getNameAttr())];
+    });
 
     builder.setInsertionPointToStart(module.getBody());
     emitc::IncludeOp::create(builder, module.getLoc(), "stdbool.h", true);
@@ -705,6 +709,12 @@ private:
     if (!weights || !bias || !weights.getElementType().isInteger(8) ||
         !bias.getElementType().isInteger(32) || bias.getNumElements() != outC)
       return "";
+    // A depthwise record is about twice the layer's weights in flash; it pays
+    // for itself only when the set-up it saves repeats, i.e. on a layer
+    // split into bands. A conv record is a few words: always worth it.
+    auto get = op.getWeights().template getDefiningOp<memref::GetGlobalOp>();
+    if (depthwise && weightCalls.lookup(module.lookupSymbol(get.getNameAttr())) < 2)
+      return "";
     SmallVector<int8_t> w(weights.getValues<int8_t>());
     SmallVector<int32_t> b(bias.getValues<int32_t>());
     SmallVector<int32_t> mult, shift;
@@ -1190,6 +1200,9 @@ private:
   emitc::FuncOp entry;
   int paramCounter = 0;
   std::map<std::pair<std::string, std::vector<int32_t>>, std::string> constArrays;
+  // Depthwise calls per weight global (kept across renaming): a layer split
+  // into bands is one call per band.
+  DenseMap<Operation *, int> weightCalls;
 };
 
 struct LowerToEmitCPass

@@ -89,6 +89,30 @@ func.func @prepared(%x: memref<1x4x4x4xi8>, %out: memref<1x4x4x4xi8>) {
 
 // -----
 
+// A whole (unsplit) layer is one call: the conv is still prepared (its record
+// is two words), the depthwise layer is not (its record would be about twice
+// its weights in flash for one call's set-up).
+// CHECK-LABEL: emitc.include "tinyts_kernels.h"
+// CHECK:       emitc.global static const @tinyts_model_q1_prep : !emitc.array<2xi32> = dense<[7, 0]>
+// CHECK-NOT:   _q2_prep
+// CHECK:       call_opaque "tinyts_conv2d_prep_s8"
+// CHECK:       call_opaque "tinyts_depthwise_conv2d_s8"
+memref.global "private" constant @__constant_4x1x1x4xi8 : memref<4x1x1x4xi8> = dense<1>
+memref.global "private" constant @__constant_3x3x4x1xi8 : memref<3x3x4x1xi8> = dense<2>
+memref.global "private" constant @__constant_4xi32 : memref<4xi32> = dense<0>
+func.func @whole_layers(%x: memref<1x4x4x4xi8>, %out: memref<1x4x4x4xi8>) {
+  %w = memref.get_global @__constant_4x1x1x4xi8 : memref<4x1x1x4xi8>
+  %dw = memref.get_global @__constant_3x3x4x1xi8 : memref<3x3x4x1xi8>
+  %b = memref.get_global @__constant_4xi32 : memref<4xi32>
+  %a = memref.alloc() : memref<1x4x4x4xi8>
+  tinyts.conv2d %x, %w, %b outs(%a : memref<1x4x4x4xi8>) stride [1, 1] pad [0, 0, 0, 0] dilation [1, 1] zp(0, 0) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x4x4x4xi8>, memref<4x1x1x4xi8>, memref<4xi32>
+  tinyts.depthwise_conv2d %a, %dw, %b outs(%out : memref<1x4x4x4xi8>) stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1] zp(0, 0) requant([1073741824], [-9]) clamp(-128, 127) : memref<1x4x4x4xi8>, memref<3x3x4x1xi8>, memref<4xi32>
+  memref.dealloc %a : memref<1x4x4x4xi8>
+  return
+}
+
+// -----
+
 // Weights in flash, a fully connected layer on rows, and a copy to the output.
 // CHECK-LABEL: emitc.global static const @tinyts_model_constant_4x8xi8 : !emitc.array<32xi8> = dense<3>
 // CHECK: call_opaque "tinyts_fully_connected_s8"

@@ -114,6 +114,39 @@ void streamGlobalPool(OpBuilder &builder, AvgPool2DOp pool, const Bands &in,
   pool.erase();
 }
 
+/// A MEAN that keeps the rows (reduces only W and/or C, e.g. the first half
+/// of a squeeze-excite's MEAN over H then W) of a banded tensor: one MEAN per
+/// band, so the tensor is not joined (copied whole) for it. Its bands join the
+/// input's segment; the op is not row-mappable, so segment indices (which
+/// count row-mappable ops) are unchanged. Returns whether it split `mean`.
+bool splitRowMean(OpBuilder &builder, MeanOp mean, DenseMap<Value, Bands> &banded,
+                  size_t layer) {
+  auto it = banded.find(mean.getInput());
+  if (it == banded.end() || mean->getNumResults() != 1 ||
+      llvm::any_of(mean.getAxes(), [](int64_t a) { return a < 2; }))
+    return false;
+  const Bands in = it->second;
+  builder.setInsertionPoint(mean);
+  Bands out;
+  out.starts = in.starts;
+  out.segment = in.segment;
+  for (auto [k, band] : llvm::enumerate(in.values)) {
+    int64_t begin = in.starts[k], end = in.starts[k + 1];
+    auto type = withRows(mean.getResult().getType(), end - begin);
+    Value init = tensor::EmptyOp::create(builder, mean.getLoc(), type.getShape(),
+                                         type.getElementType());
+    IRMapping mapping;
+    Operation *piece = builder.clone(*mean, mapping);
+    piece->setOperand(0, band);
+    cast<MeanOp>(piece).getInitMutable().assign(init);
+    piece->getResult(0).setType(type);
+    setBand(piece, layer, k, begin, end);
+    out.values.push_back(piece->getResult(0));
+  }
+  banded[mean.getResult()] = out;
+  return true;
+}
+
 struct SplitPass : tinyts::impl::TinyTSSplitBase<SplitPass> {
   using TinyTSSplitBase::TinyTSSplitBase;
 
@@ -171,6 +204,11 @@ struct SplitPass : tinyts::impl::TinyTSSplitBase<SplitPass> {
     int64_t rowMapIndex = -1;
     OpBuilder builder(&getContext());
     for (auto [layer, op] : llvm::enumerate(ops)) {
+      if (auto mean = dyn_cast<MeanOp>(op)) {
+        if (splitRowMean(builder, mean, banded, layer))
+          replaced.push_back(op);
+        continue;
+      }
       auto rowMap = dyn_cast<RowMapOpInterface>(op);
       if (!rowMap)
         continue;

@@ -122,6 +122,55 @@ func.func @global_pool(%x: tensor<1x4x2x8xi8>, %w: tensor<3x3x8x1xi8>, %b: tenso
 
 // -----
 
+// A MEAN that keeps the rows (over W: the first half of a squeeze-excite's
+// MEAN over H, then W) runs band by band on its banded input; only its small
+// result is joined for the MEAN over H. The layer index of the MEAN's bands
+// is its op index (3); it does not count as a row-mappable op.
+// CHECK-LABEL: func.func @row_mean
+// CHECK: %[[D0:.*]] = tinyts.depthwise_conv2d {{.*}} {tinyts.band = array<i64: 1, 0, 0, 2>}
+// CHECK: %[[D1:.*]] = tinyts.depthwise_conv2d {{.*}} {tinyts.band = array<i64: 1, 1, 2, 4>}
+// CHECK-NOT: tensor<1x4x2x8xi8>
+// CHECK: %[[M0:.*]] = tinyts.mean %[[D0]] outs({{.*}} : tensor<1x2x1x8xi8>) axes [2] {{.*}} {tinyts.band = array<i64: 3, 0, 0, 2>}
+// CHECK: %[[M1:.*]] = tinyts.mean %[[D1]] outs({{.*}} : tensor<1x2x1x8xi8>) axes [2] {{.*}} {tinyts.band = array<i64: 3, 1, 2, 4>}
+// CHECK: %[[J:.*]] = tinyts.join %[[M0]], %[[M1]] : tensor<1x2x1x8xi8>, tensor<1x2x1x8xi8> -> tensor<1x4x1x8xi8>
+// CHECK: tinyts.mean %[[J]] {{.*}} axes [1]
+func.func @row_mean(%x: tensor<1x4x2x8xi8>, %w: tensor<3x3x8x1xi8>, %b: tensor<8xi32>)
+    -> tensor<1x1x1x8xi8> {
+  %e0 = tensor.empty() : tensor<1x4x2x8xi8>
+  %0 = tinyts.depthwise_conv2d %x, %w, %b outs(%e0 : tensor<1x4x2x8xi8>)
+         stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1]
+         zp(-128, -128) requant([1518291584], [-8]) clamp(-128, 127)
+         : tensor<1x4x2x8xi8>, tensor<3x3x8x1xi8>, tensor<8xi32> -> tensor<1x4x2x8xi8>
+  %e1 = tensor.empty() : tensor<1x4x1x8xi8>
+  %1 = tinyts.mean %0 outs(%e1 : tensor<1x4x1x8xi8>) axes [2] zp(-128, -128)
+         requant(1073741824, 0) : tensor<1x4x2x8xi8> -> tensor<1x4x1x8xi8>
+  %e2 = tensor.empty() : tensor<1x1x1x8xi8>
+  %2 = tinyts.mean %1 outs(%e2 : tensor<1x1x1x8xi8>) axes [1] zp(-128, -128)
+         requant(1073741824, -1) : tensor<1x4x1x8xi8> -> tensor<1x1x1x8xi8>
+  return %2 : tensor<1x1x1x8xi8>
+}
+
+// -----
+
+// A MEAN over the rows reads the joined tensor.
+// CHECK-LABEL: func.func @global_mean
+// CHECK: %[[J:.*]] = tinyts.join {{.*}} -> tensor<1x4x2x8xi8>
+// CHECK: tinyts.mean %[[J]] {{.*}} axes [1, 2]
+func.func @global_mean(%x: tensor<1x4x2x8xi8>, %w: tensor<3x3x8x1xi8>, %b: tensor<8xi32>)
+    -> tensor<1x1x1x8xi8> {
+  %e0 = tensor.empty() : tensor<1x4x2x8xi8>
+  %0 = tinyts.depthwise_conv2d %x, %w, %b outs(%e0 : tensor<1x4x2x8xi8>)
+         stride [1, 1] pad [1, 1, 1, 1] dilation [1, 1]
+         zp(-128, -128) requant([1518291584], [-8]) clamp(-128, 127)
+         : tensor<1x4x2x8xi8>, tensor<3x3x8x1xi8>, tensor<8xi32> -> tensor<1x4x2x8xi8>
+  %e1 = tensor.empty() : tensor<1x1x1x8xi8>
+  %1 = tinyts.mean %0 outs(%e1 : tensor<1x1x1x8xi8>) axes [1, 2] zp(-128, -128)
+         requant(1073741824, -1) : tensor<1x4x2x8xi8> -> tensor<1x1x1x8xi8>
+  return %1 : tensor<1x1x1x8xi8>
+}
+
+// -----
+
 // A padded pool is not streamed (padding changes its count): it reads the
 // joined tensor.
 // CHECK-LABEL: func.func @padded_global_pool

@@ -109,8 +109,12 @@ def TinyTSSplit : Pass<"tinyts-split", "::mlir::func::FuncOp"> {
     Consecutive split ops form segments: no tensor inside a segment is ever
     materialised whole. Results still used by an op that is not split (MEAN,
     FULLY_CONNECTED, softmax, a reshape, a generic op) or returned are
-    rebuilt by `tinyts.join`. Every output row is computed exactly once, so
-    the MACs of the split function equal the original's.
+    rebuilt by `tinyts.join`. Two reductions of a split tensor avoid the
+    join: a global average pool becomes one `tinyts.row_sum` per band and a
+    `tinyts.avg_pool_finish`, and a MEAN that keeps the rows (over W, the
+    first half of a squeeze-excite's MEAN over H and W) becomes one MEAN per
+    band, so only its small result is joined. Every output row is computed
+    exactly once, so the MACs of the split function equal the original's.
 
     An op whose kernel cannot read a row-pointer table (add, mul, quantize)
     is split only when each of its bands reads within one band of every

@@ -75,7 +75,7 @@ def arena_lower_bound(module: ir.Module) -> LowerBound:
         if not name.startswith("tinyts.") or not op.results:
             continue
         ins = [v for v in op.operands if _in_arena(v)]
-        if name in autosplit.ROW_MAP_OPS:
+        if name in autosplit.ROW_MAP_OPS or _keeps_rows(op):
             size = _one_row_bytes(op, ins)
             why = (f"op {idx} ({name}) needs, for one output row, its input rows and that "
                    f"row together: {size:,} B")
@@ -86,6 +86,14 @@ def arena_lower_bound(module: ir.Module) -> LowerBound:
         if size > best.arena_bytes:
             best = LowerBound(size, why)
     return best
+
+
+def _keeps_rows(op: ir.OpView) -> bool:
+    """A MEAN over W and/or C of an NHWC tensor: tinyts-split runs it band by
+    band, one output row per input row."""
+    if op.operation.name != "tinyts.mean" or len(ir.ShapedType(op.operands[0].type).shape) != 4:
+        return False
+    return all(a >= 2 for a in ir.DenseI64ArrayAttr(op.operation.attributes["axes"]))
 
 
 def _in_arena(value: ir.Value) -> bool:

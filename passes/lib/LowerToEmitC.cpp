@@ -91,8 +91,8 @@ public:
     if (!func.getBody().hasOneBlock())
       return func.emitError() << "expects a straight-line function body";
     func.walk([&](DepthwiseConv2DOp op) {
-      if (auto get = op.getWeights().getDefiningOp<memref::GetGlobalOp>())
-        ++weightCalls[module.lookupSymbol(get.getNameAttr())];
+      if (memref::GlobalOp global = globalOf(op.getWeights()))
+        ++weightCalls[global];
     });
 
     builder.setInsertionPointToStart(module.getBody());
@@ -256,10 +256,16 @@ private:
   /// bands of a split layer share their layer's).
   std::string paramArray(Location loc, StringRef what, ArrayRef<int32_t> values,
                          int64_t channels) {
+    return constArray(loc, what, perChannel(values, channels));
+  }
+
+  /// Per-tensor (one value) or per-channel requantization parameters as
+  /// `channels` entries.
+  static SmallVector<int32_t> perChannel(ArrayRef<int32_t> values, int64_t channels) {
     SmallVector<int32_t> expanded;
     for (int64_t c = 0; c < channels; ++c)
       expanded.push_back(values.size() == 1 ? values.front() : values[c]);
-    return constArray(loc, what, expanded);
+    return expanded;
   }
 
   /// A const int32 array global holding `values`, shared by every use with
@@ -684,15 +690,15 @@ private:
                                 operands, builder.getArrayAttr(args), ArrayAttr());
   }
 
-  /// conv2d and depthwise_conv2d share one call shape; they differ in the
-  /// callee, the weight dims holding the window, the channel argument (output
-  /// channels or depth multiplier) and conv2d's trailing scratch pointer.
+  /// The global `v` reads (memref.get_global), or null.
+  memref::GlobalOp globalOf(Value v) {
+    auto get = v.getDefiningOp<memref::GetGlobalOp>();
+    return get ? module.lookupSymbol<memref::GlobalOp>(get.getNameAttr()) : nullptr;
+  }
+
   /// The contents of the constant global `v` reads, or null.
   DenseElementsAttr constantOf(Value v) {
-    auto get = v.getDefiningOp<memref::GetGlobalOp>();
-    if (!get)
-      return {};
-    auto global = module.lookupSymbol<memref::GlobalOp>(get.getNameAttr());
+    memref::GlobalOp global = globalOf(v);
     if (!global || !global.getConstant())
       return {};
     return dyn_cast_or_null<DenseElementsAttr>(global.getInitialValueAttr());
@@ -712,17 +718,12 @@ private:
     // A depthwise record is about twice the layer's weights in flash; it pays
     // for itself only when the set-up it saves repeats, i.e. on a layer
     // split into bands. A conv record is a few words: always worth it.
-    auto get = op.getWeights().template getDefiningOp<memref::GetGlobalOp>();
-    if (depthwise && weightCalls.lookup(module.lookupSymbol(get.getNameAttr())) < 2)
+    if (depthwise && weightCalls.lookup(globalOf(op.getWeights())) < 2)
       return "";
     SmallVector<int8_t> w(weights.getValues<int8_t>());
     SmallVector<int32_t> b(bias.getValues<int32_t>());
-    SmallVector<int32_t> mult, shift;
-    for (int64_t c = 0; c < outC; ++c) {
-      auto pick = [&](ArrayRef<int32_t> v) { return v.size() == 1 ? v.front() : v[c]; };
-      mult.push_back(pick(op.getMultiplier()));
-      shift.push_back(pick(op.getShift()));
-    }
+    SmallVector<int32_t> mult = perChannel(op.getMultiplier(), outC);
+    SmallVector<int32_t> shift = perChannel(op.getShift(), outC);
     std::vector<int32_t> prep;
     int32_t words;
     if (depthwise) {
@@ -741,6 +742,9 @@ private:
     return constArray(op.getLoc(), "prep", prep);
   }
 
+  /// conv2d and depthwise_conv2d share one call shape; they differ in the
+  /// callee, the weight dims holding the window, the channel argument (output
+  /// channels or depth multiplier) and conv2d's trailing scratch pointer.
   template <typename ConvOp>
   LogicalResult lowerConvLike(ConvOp op, StringRef callee, int64_t khDim,
                               int64_t channelArg, bool scratch) {

@@ -463,7 +463,7 @@ def _fit_budget(text: str, context: ir.Context, budget: int, prefix: str, order:
         fastest = config
     if fastest != config:
         alternative = lower(fastest)
-        peak = alternative[0].plan.arena_bytes + alternative[1] + alternative[2]
+        peak = alternative[0].plan.arena_bytes + sum(alternative[1:])
         if peak <= budget:
             return alternative
         if peak < lowered.plan.arena_bytes + stack + static:

@@ -333,7 +333,7 @@ typedef struct {
   int32_t in_h, in_w, in_pix_stride;
   int32_t out_h, out_w, out_row_stride, out_pix_stride;
   int32_t kh, kw, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
-  int32_t input_offset, output_offset, act_min, act_max, headroom;
+  int32_t input_offset, output_offset, act_min, act_max;
   int32_t row_x0, row_x1; // interior pixels of a full-height 3x3 row
   int full_range, is3x3, pairs_s1;
   const int32_t *prep; // prepared groups (NULL: set up per call)
@@ -366,14 +366,6 @@ TINYTS_INLINE void dw_row_geometry(const dw_call *cl, int32_t oy,
   }
 }
 
-/// The group's set-up (tinyts_dw_group_fill) from the call's parameters.
-TINYTS_INLINE int dw_group_setup(const dw_call *cl, tinyts_dw_group *g,
-                                 int32_t oc, int32_t taps) {
-  return tinyts_dw_group_fill(g, cl->filter, cl->out_c, cl->bias,
-                              cl->multiplier, cl->shift, oc, taps,
-                              cl->output_offset);
-}
-
 /// One group of four output channels (oc: its first), every output row of
 /// the call.  *g holds the window of the current row: formed once by
 /// dw_group_pixels for a one-row call (`formed`), else here row by row.
@@ -390,7 +382,9 @@ TINYTS_INLINE void dw_group_body(const dw_call *cl, dw_row_ctx *ctx,
                                                      (oc >> 2) * cl->prep_words);
     fold = ctx->k->fold;
   } else {
-    fold = dw_group_setup(cl, ctx->buf, oc, taps);
+    fold = tinyts_dw_group_fill(ctx->buf, cl->filter, cl->out_c, cl->bias,
+                                cl->multiplier, cl->shift, oc, taps,
+                                cl->output_offset);
     ctx->k = ctx->buf;
   }
   const tinyts_dw_group *const k = ctx->k;
@@ -578,7 +572,6 @@ TINYTS_INLINE void dw_call_init(
   cl->output_offset = output_offset;
   cl->act_min = act_min;
   cl->act_max = act_max;
-  cl->headroom = tinyts_fast_requant_headroom(kh * kw);
   cl->full_range = act_min == -128 && act_max == 127;
   cl->is3x3 = kh == 3 && kw == 3;
   // Stride 1, dilation 1: the row kernel takes its pixels in pairs (rows of
